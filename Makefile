@@ -1,0 +1,40 @@
+# Throughcare: the two commands (README) and the longer runs.
+#   make run    install what is missing, build (release), load demo data on first start, serve
+#   make test   install what is missing, build, run every test through CTest
+#   make bench  benchmarks (prints each figure; see docs/performance.md)
+SHELL := /bin/bash
+JOBS ?= 2
+PORT ?= 8080
+DATA ?= var
+RELEASE_DIR := build/release
+DEBUG_DIR := build/debug
+
+.PHONY: deps build run test test-sanitize bench clean format
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	$(RELEASE_DIR)/src/server/throughcare serve --data $(DATA) --port $(PORT) --demo-if-empty
+
+test: build
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS) --timeout 900
+
+# The core libraries' unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+	ctest --test-dir $(DEBUG_DIR) --output-on-failure -j $(JOBS) -L unit --timeout 900
+
+bench: build
+	bench/run-all.sh
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

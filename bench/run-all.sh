@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# make bench: runs, in one go on this machine, the HTTP ceiling (bare Beast ping server),
+# Throughcare and the peer (Medplum FhirRouter + MemoryRepository on Node), with wrk -t2 -c64,
+# and prints each figure. Results go to stdout; copy them into docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=build/release
+DURATION=${DURATION:-10s}
+TMP=$(mktemp -d)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+start() {  # start NAME CMD... → sets PORT
+  local name=$1; shift
+  "$@" >"$TMP/$name.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do
+    PORT=$(grep -oE 'listening on http://127.0.0.1:[0-9]+' "$TMP/$name.log" | grep -oE '[0-9]+$' || true)
+    [[ -n "$PORT" ]] && return 0
+    sleep 0.1
+  done
+  echo "$name did not start:"; cat "$TMP/$name.log"; exit 1
+}
+
+rps() { grep -oE 'Requests/sec:\s+[0-9.]+' | grep -oE '[0-9.]+$'; }
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "wrk -t2 -c64 -d$DURATION"
+
+start ping "$BUILD/bench/tc_http_ping_server" --port 0
+PING_PORT=$PORT
+ceiling=$(wrk -t2 -c64 -d"$DURATION" "http://127.0.0.1:$PING_PORT/ping" | rps)
+echo "ceiling (bare Beast ping): $ceiling req/s"
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+
+start throughcare "$BUILD/src/server/throughcare" serve --data "$TMP/tc-data" --port 0
+TC=http://127.0.0.1:$PORT/fhir
+id=$(curl -s -X POST "$TC/Patient" -H 'Content-Type: application/fhir+json' \
+  -d '{"resourceType":"Patient","active":true,"name":[{"family":"Bench"}]}' | grep -oE '"id":"[^"]+"' | head -1 | cut -d'"' -f4)
+tc_read=$(wrk -t2 -c64 -d"$DURATION" "$TC/Patient/$id" | rps)
+tc_create=$(wrk -t2 -c64 -d"$DURATION" -s bench/load/post_patient.lua "$TC/Patient" | rps)
+echo "throughcare GET /Patient/{id}: $tc_read req/s"
+echo "throughcare POST /Patient (durable): $tc_create req/s"
+node bench/load/ingest.mjs "$TC" 200 100 8 | sed 's/^/throughcare /'
+du -sk "$TMP/tc-data" | awk '{print "throughcare data dir: " $1 " KiB"}'
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+
+if [[ ! -d bench/peer/node_modules ]]; then (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error); fi
+start medplum node bench/peer/medplum-server.mjs 0
+MP=http://127.0.0.1:$PORT/fhir
+mid=$(curl -s -X POST "$MP/Patient" -H 'Content-Type: application/fhir+json' \
+  -d '{"resourceType":"Patient","active":true,"name":[{"family":"Bench"}]}' | grep -oE '"id":"[^"]+"' | head -1 | cut -d'"' -f4)
+mp_read=$(wrk -t2 -c64 -d"$DURATION" "$MP/Patient/$mid" | rps)
+mp_create=$(wrk -t2 -c64 -d"$DURATION" -s bench/load/post_patient.lua "$MP/Patient" | rps)
+echo "medplum GET /Patient/{id}: $mp_read req/s"
+echo "medplum POST /Patient (in memory): $mp_create req/s"
+
+awk -v r="$tc_read" -v c="$ceiling" -v p="$mp_read" -v w="$tc_create" -v q="$mp_create" 'BEGIN {
+  printf "read: %.0f%% of ceiling, %.2fx the peer\n", 100*r/c, r/p;
+  printf "create: %.2fx the in-memory peer\n", w/q }'

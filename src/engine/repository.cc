@@ -1,0 +1,166 @@
+#include "engine/repository.h"
+
+#include <utility>
+
+#include "base/ids.h"
+#include "base/status_macros.h"
+#include "engine/errors.h"
+#include "engine/search_query.h"
+#include "engine/write_context.h"
+
+namespace tc::engine {
+
+using fhir::Value;
+
+Repository::Repository(store::Store& store, const fhir::Definitions& definitions,
+                       const base::Clock& clock, base::Random& random, RepositoryOptions options)
+    : store_(store),
+      definitions_(definitions),
+      clock_(clock),
+      random_(random),
+      options_(options) {}
+
+WriteDeps Repository::deps() const {
+  return WriteDeps{definitions_, clock_, random_, options_};
+}
+
+namespace {
+
+absl::Status CheckType(const fhir::Definitions& defs, const std::string& type) {
+  if (!defs.IsResourceType(type)) return NotFound("'" + type + "' is not a FHIR resource type");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ReadResult> Repository::Read(const std::string& type, const std::string& id) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
+  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> v, store_.ReadCurrent(type, id));
+  if (!v) return NotFound(type + "/" + id + " is not known");
+  if (v->deleted) return Gone(type + "/" + id + " was deleted");
+  return ToReadResult(std::move(*v));
+}
+
+absl::StatusOr<ReadResult> Repository::VRead(const std::string& type, const std::string& id,
+                                             int64_t version) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
+  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> v,
+                      store_.ReadVersion(type, id, version));
+  if (!v) return NotFound(type + "/" + id + "/_history/" + std::to_string(version) + " is not known");
+  if (v->deleted) return Gone(type + "/" + id + " version " + std::to_string(version) + " is a deletion");
+  return ToReadResult(std::move(*v));
+}
+
+absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value resource,
+                                               const WriteOptions& options) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.Create(type, std::move(resource), options, nullptr);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const std::string& id,
+                                               Value resource, const WriteOptions& options) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.Update(type, id, std::move(resource), options);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<WriteResult> Repository::ConditionalUpdate(const std::string& type,
+                                                          const QueryParams& query, Value resource,
+                                                          const WriteOptions& options) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.ConditionalUpdate(type, query, std::move(resource), options);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<WriteResult> Repository::Patch(const std::string& type, const std::string& id,
+                                              const Value& patch, const WriteOptions& options) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.Patch(type, id, patch, options);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<WriteResult> Repository::Delete(const std::string& type, const std::string& id) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.Delete(type, id);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<WriteResult> Repository::ConditionalDelete(const std::string& type,
+                                                          const QueryParams& query) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  absl::StatusOr<WriteResult> result = absl::InternalError("not run");
+  TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
+    WriteDeps d = deps();
+    WriteContext ctx(d, txn);
+    result = ctx.ConditionalDelete(type, query);
+    return result.status();
+  }));
+  return result;
+}
+
+absl::StatusOr<store::HistoryPage> Repository::History(const std::string& type,
+                                                       const std::string& id,
+                                                       const HistoryOptions& options) {
+  if (!type.empty()) TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  store::HistoryQuery q;
+  q.type = type;
+  q.id = id;
+  q.since = options.since;
+  q.at = options.at;
+  q.limit = std::min(options.count, options_.max_count);
+  q.offset = options.offset;
+  TC_ASSIGN_OR_RETURN(store::HistoryPage page, store_.History(q));
+  if (!id.empty() && page.total == 0 && !options.since && !options.at) {
+    return NotFound(type + "/" + id + " is not known");
+  }
+  return page;
+}
+
+absl::StatusOr<SearchOutcome> Repository::Search(const std::string& type, const QueryParams& query,
+                                                 const SearchOptions& options) {
+  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
+                      ParseSearch(definitions_, type, query, options, options_.max_count));
+  TC_ASSIGN_OR_RETURN(store::SearchResult result, store_.Search(parsed.query));
+  SearchOutcome out;
+  out.total = result.total;
+  out.used = std::move(parsed.used);
+  out.ignored = std::move(parsed.ignored);
+  for (store::StoredVersion& v : result.versions) out.matches.push_back(ToReadResult(std::move(v)));
+  return out;
+}
+
+}  // namespace tc::engine

@@ -1,0 +1,143 @@
+// File: engine/repository.h
+//
+// The FHIR interactions (DESIGN.md: engine/): create, read, vread, update, patch, delete,
+// history, search, conditional create/update/delete and batch/transaction Bundles, over any
+// store::Store. It validates every write against the compiled definitions, assigns ids, versions
+// and lastUpdated, keeps the patient compartment and the search index rows, and returns FHIR
+// errors as absl::Status (see engine/errors.h). It knows nothing of HTTP.
+//
+//   Repository repo(store, defs, clock, random, {});
+//   absl::StatusOr<WriteResult> r = repo.Create("Patient", std::move(patient), {});
+//   absl::StatusOr<ReadResult> p = repo.Read("Patient", r->id);
+//
+// Thread-safety: all methods may be called concurrently.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "fhir/definitions.h"
+#include "fhir/value.h"
+#include "store/store.h"
+
+namespace tc::engine {
+
+using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+struct ReadResult {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  absl::Time last_updated;
+  std::string content;  // the stored canonical JSON (returned as is: no re-serialisation)
+};
+
+struct WriteResult {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  absl::Time last_updated;
+  std::string content;  // canonical JSON of the stored version; "" for a delete
+  bool created = false;    // a new resource (201) rather than a new version (200)
+  bool unchanged = false;  // conditional create matched an existing resource (200, nothing written)
+  bool deleted = false;
+};
+
+struct WriteOptions {
+  // If-Match: the update applies only if the current version is this one (else 412).
+  std::optional<int64_t> if_match_version;
+  // If-None-Exist for create: a search query ("identifier=x|y"); when exactly one resource
+  // matches nothing is written and it is returned; more than one → 412.
+  std::optional<std::string> if_none_exist;
+};
+
+struct HistoryOptions {
+  std::optional<absl::Time> since;
+  std::optional<absl::Time> at;
+  int64_t count = 50;
+  int64_t offset = 0;
+};
+
+struct SearchOptions {
+  int64_t count = 50;
+  int64_t offset = 0;
+  bool strict = false;  // Prefer: handling=strict → unknown parameters are an error
+};
+
+struct SearchOutcome {
+  std::vector<ReadResult> matches;
+  int64_t total = 0;
+  // Parameters that were understood, in canonical form (for the Bundle's self link).
+  QueryParams used;
+  // Parameters that were ignored (lenient handling), reported in an OperationOutcome entry.
+  std::vector<std::string> ignored;
+};
+
+struct RepositoryOptions {
+  // Largest page a client may ask for with _count.
+  int64_t max_count = 1000;
+  // The FHIR base URL clients see (for Bundle fullUrl and links), e.g. "http://host/fhir".
+  std::string base_url = "http://127.0.0.1:8080/fhir";
+};
+
+class Repository {
+ public:
+  // All references must outlive the Repository.
+  Repository(store::Store& store, const fhir::Definitions& definitions, const base::Clock& clock,
+             base::Random& random, RepositoryOptions options = {});
+
+  const fhir::Definitions& definitions() const { return definitions_; }
+  const RepositoryOptions& options() const { return options_; }
+
+  absl::StatusOr<ReadResult> Read(const std::string& type, const std::string& id);
+  absl::StatusOr<ReadResult> VRead(const std::string& type, const std::string& id,
+                                   int64_t version);
+
+  // POST [type]. The resource's id (if any) is replaced by a new server-assigned id.
+  absl::StatusOr<WriteResult> Create(const std::string& type, fhir::Value resource,
+                                     const WriteOptions& options);
+  // PUT [type]/[id]. Creates the resource with the client's id when it does not exist.
+  // REQUIRES: resource.id equals `id` (else 400).
+  absl::StatusOr<WriteResult> Update(const std::string& type, const std::string& id,
+                                     fhir::Value resource, const WriteOptions& options);
+  // PUT [type]?[query]: no match → create (with the body's id if given); one match → update it;
+  // several → 412.
+  absl::StatusOr<WriteResult> ConditionalUpdate(const std::string& type, const QueryParams& query,
+                                                fhir::Value resource, const WriteOptions& options);
+  // PATCH [type]/[id] with a JSON Patch document (array) or a FHIR Patch Parameters resource.
+  absl::StatusOr<WriteResult> Patch(const std::string& type, const std::string& id,
+                                    const fhir::Value& patch, const WriteOptions& options);
+  // DELETE [type]/[id]. Deleting an absent or already-deleted resource succeeds (idempotent).
+  absl::StatusOr<WriteResult> Delete(const std::string& type, const std::string& id);
+  // DELETE [type]?[query]: deletes the single match (several → 412, none → success).
+  absl::StatusOr<WriteResult> ConditionalDelete(const std::string& type, const QueryParams& query);
+
+  // _history at instance (type + id), type (type only) or system level (both empty).
+  absl::StatusOr<store::HistoryPage> History(const std::string& type, const std::string& id,
+                                             const HistoryOptions& options);
+
+  // Search over current resources of `type`.
+  absl::StatusOr<SearchOutcome> Search(const std::string& type, const QueryParams& query,
+                                       const SearchOptions& options);
+
+  // POST / with a Bundle of type batch or transaction; returns the response Bundle.
+  absl::StatusOr<fhir::Value> ProcessBundle(const fhir::Value& bundle);
+
+ private:
+  struct WriteDeps deps() const;
+  friend class WriteContext;
+
+  store::Store& store_;
+  const fhir::Definitions& definitions_;
+  const base::Clock& clock_;
+  base::Random& random_;
+  RepositoryOptions options_;
+};
+
+}  // namespace tc::engine

@@ -1,0 +1,64 @@
+// File: engine/write_context.h (engine-internal)
+//
+// The write rules of every FHIR interaction, run inside one store transaction. Shared by the
+// single interactions (Repository) and by transaction/batch Bundles (bundle_processor), so both
+// follow exactly the same rules: validation, id/version/lastUpdated assignment, conditional
+// matching, If-Match, index rows and patient compartment.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "engine/repository.h"
+#include "fhir/definitions.h"
+#include "fhir/value.h"
+#include "store/store.h"
+
+namespace tc::engine {
+
+// What a WriteContext needs from its Repository. References must outlive the context.
+struct WriteDeps {
+  const fhir::Definitions& definitions;
+  const base::Clock& clock;
+  base::Random& random;
+  const RepositoryOptions& options;
+};
+
+ReadResult ToReadResult(store::StoredVersion v);
+
+// Not thread-safe: one per transaction callback.
+class WriteContext {
+ public:
+  WriteContext(const WriteDeps& deps, store::Transaction& txn);
+
+  // Checks resourceType against `type` and validates (422 listing every issue).
+  absl::Status Check(const std::string& type, const fhir::Value& resource);
+  // Stamps id/meta and stores version `version`.
+  absl::StatusOr<WriteResult> Put(const std::string& type, const std::string& id, int64_t version,
+                                  fhir::Value resource, bool created);
+  // Current resources matching a conditional query (strict parsing; at most 2 returned).
+  absl::StatusOr<std::vector<store::StoredVersion>> Match(const std::string& type,
+                                                          const QueryParams& query);
+  // `forced_id`: the id to use (transaction pre-assigned), or nullptr for a new one.
+  absl::StatusOr<WriteResult> Create(const std::string& type, fhir::Value resource,
+                                     const WriteOptions& options, const std::string* forced_id);
+  absl::StatusOr<WriteResult> Update(const std::string& type, const std::string& id,
+                                     fhir::Value resource, const WriteOptions& options);
+  absl::StatusOr<WriteResult> ConditionalUpdate(const std::string& type, const QueryParams& query,
+                                                fhir::Value resource, const WriteOptions& options);
+  absl::StatusOr<WriteResult> Delete(const std::string& type, const std::string& id);
+  absl::StatusOr<WriteResult> ConditionalDelete(const std::string& type, const QueryParams& query);
+  absl::StatusOr<WriteResult> Patch(const std::string& type, const std::string& id,
+                                    const fhir::Value& patch, const WriteOptions& options);
+
+  store::Transaction& txn() { return txn_; }
+
+ private:
+  const WriteDeps& deps_;
+  store::Transaction& txn_;
+};
+
+}  // namespace tc::engine

@@ -1,0 +1,3 @@
+#include "fhir/xml.h"
+
+#include "gtest/gtest.h"

@@ -1,0 +1,24 @@
+// File: rest/capability.h
+//
+// The server's CapabilityStatement, generated from what the server really implements: every
+// concrete resource type of the compiled definitions, the interactions the REST layer routes,
+// and the search parameters the engine can index today.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "fhir/definitions.h"
+#include "fhir/value.h"
+
+namespace tc::rest {
+
+struct CapabilityInfo {
+  std::string base_url;        // e.g. "http://127.0.0.1:8080/fhir"
+  std::string software_version;  // e.g. "0.1.0"
+  absl::Time started;          // CapabilityStatement.date
+};
+
+fhir::Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityInfo& info);
+
+}  // namespace tc::rest

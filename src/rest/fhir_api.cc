@@ -1,0 +1,363 @@
+#include "rest/fhir_api.h"
+
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "base/status_macros.h"
+#include "base/time_format.h"
+#include "engine/bundle_builder.h"
+#include "engine/errors.h"
+#include "engine/query_string.h"
+#include "fhir/json.h"
+#include "rest/capability.h"
+
+namespace tc::rest {
+namespace {
+
+using fhir::Value;
+
+// Query parameters that shape output rather than select data.
+bool IsOutputParam(const std::string& name) {
+  return name == "_format" || name == "_pretty" || name == "_summary" || name == "_elements";
+}
+
+engine::QueryParams SearchParams(const std::vector<std::pair<std::string, std::string>>& query) {
+  engine::QueryParams out;
+  for (const auto& p : query) {
+    if (!IsOutputParam(p.first) || p.first == "_summary" || p.first == "_elements") {
+      if (p.first == "_summary" || p.first == "_elements" || p.first == "_format" ||
+          p.first == "_pretty") {
+        continue;
+      }
+      out.push_back(p);
+    }
+  }
+  return out;
+}
+
+std::optional<int64_t> VersionFromEtag(std::string_view etag) {
+  std::string digits;
+  for (char c : etag) {
+    if (c >= '0' && c <= '9') digits.push_back(c);
+  }
+  int64_t v = 0;
+  if (digits.empty() || !absl::SimpleAtoi(digits, &v)) return std::nullopt;
+  return v;
+}
+
+enum class Prefer { kRepresentation, kMinimal, kOutcome };
+
+Prefer PreferReturn(const http::Request& request) {
+  std::string_view p = request.Header("Prefer");
+  if (p.find("return=minimal") != std::string_view::npos) return Prefer::kMinimal;
+  if (p.find("return=OperationOutcome") != std::string_view::npos) return Prefer::kOutcome;
+  return Prefer::kRepresentation;
+}
+
+bool PreferStrict(const http::Request& request) {
+  return request.Header("Prefer").find("handling=strict") != std::string_view::npos;
+}
+
+absl::StatusOr<int64_t> IntParam(const http::Request& request, const char* name, int64_t fallback) {
+  for (const auto& [n, v] : request.query) {
+    if (n == name) {
+      int64_t out = 0;
+      if (!absl::SimpleAtoi(v, &out) || out < 0) {
+        return engine::BadRequest(std::string(name) + " must be a non-negative integer", name);
+      }
+      return out;
+    }
+  }
+  return fallback;
+}
+
+absl::StatusOr<std::optional<absl::Time>> TimeParam(const http::Request& request,
+                                                    const char* name) {
+  for (const auto& [n, v] : request.query) {
+    if (n == name) {
+      std::optional<absl::Time> t = base::ParseFhirDateTime(v);
+      if (!t) return engine::BadRequest(std::string(name) + " '" + v + "' is not a valid instant", name);
+      return t;
+    }
+  }
+  return std::optional<absl::Time>();
+}
+
+}  // namespace
+
+FhirApi::FhirApi(engine::Repository& repository, const fhir::Definitions& definitions,
+                 FhirApiOptions options)
+    : repo_(repository), defs_(definitions), options_(std::move(options)) {
+  capability_ = BuildCapabilityStatement(
+      defs_, CapabilityInfo{options_.base_url, options_.software_version, absl::Now()});
+  capability_json_ = fhir::WriteJson(capability_);
+}
+
+bool FhirApi::Owns(const std::string& path) const {
+  return path == options_.base_path || path.rfind(options_.base_path + "/", 0) == 0;
+}
+
+http::Response FhirApi::ErrorResponse(const absl::Status& status,
+                                      const OutputOptions& output) const {
+  http::Response response;
+  response.status = engine::HttpStatusOf(status);
+  OutputOptions plain;
+  plain.format = output.format;
+  plain.pretty = output.pretty;
+  WriteBody(defs_, plain, engine::OperationOutcome(engine::IssuesOf(status)), response);
+  return response;
+}
+
+http::Response FhirApi::Handle(const http::Request& request) {
+  absl::StatusOr<OutputOptions> output = NegotiateOutput(request);
+  if (!output.ok()) return ErrorResponse(output.status(), OutputOptions{});
+  absl::StatusOr<http::Response> response = Route(request, *output);
+  if (!response.ok()) return ErrorResponse(response.status(), *output);
+  return std::move(*response);
+}
+
+absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
+                                              const OutputOptions& output) {
+  std::string rest = request.path.substr(options_.base_path.size());
+  std::vector<std::string> seg;
+  for (absl::string_view s : absl::StrSplit(rest, '/', absl::SkipEmpty())) seg.emplace_back(s);
+  const std::string& method = request.method;
+  bool get = method == "GET" || method == "HEAD";
+  http::Response response;
+
+  auto send_resource = [&](const std::string& content, int64_t version, absl::Time updated,
+                           int status) -> absl::StatusOr<http::Response> {
+    http::Response r;
+    r.status = status;
+    r.SetHeader("ETag", engine::WeakEtag(version));
+    r.SetHeader("Last-Modified", base::FormatHttpDate(updated));
+    if (output.Verbatim()) {
+      r.body = content;
+      r.SetHeader("Content-Type", ContentTypeOf(Format::kJson));
+      return r;
+    }
+    TC_ASSIGN_OR_RETURN(Value resource, fhir::ParseJson(content));
+    ShapeResource(defs_, output, resource);
+    WriteBody(defs_, output, resource, r);
+    return r;
+  };
+
+  auto send_write = [&](const engine::WriteResult& w) -> absl::StatusOr<http::Response> {
+    http::Response r;
+    r.status = w.created ? 201 : 200;
+    if (w.deleted) {
+      r.status = 200;
+      OutputOptions plain = output;
+      fhir::Issue info{fhir::Issue::Severity::kInformation, "informational",
+                       w.unchanged ? "nothing to delete" : "deleted " + w.type + "/" + w.id, ""};
+      WriteBody(defs_, plain, engine::OperationOutcome({info}), r);
+      return r;
+    }
+    r.SetHeader("Location", options_.base_url + "/" + w.type + "/" + w.id + "/_history/" +
+                                std::to_string(w.version));
+    r.SetHeader("ETag", engine::WeakEtag(w.version));
+    r.SetHeader("Last-Modified", base::FormatHttpDate(w.last_updated));
+    switch (PreferReturn(request)) {
+      case Prefer::kMinimal:
+        return r;
+      case Prefer::kOutcome: {
+        fhir::Issue info{fhir::Issue::Severity::kInformation, "informational",
+                         (w.created ? "created " : w.unchanged ? "matched existing " : "updated ") +
+                             w.type + "/" + w.id,
+                         ""};
+        WriteBody(defs_, output, engine::OperationOutcome({info}), r);
+        return r;
+      }
+      case Prefer::kRepresentation: {
+        TC_ASSIGN_OR_RETURN(http::Response body,
+                            send_resource(w.content, w.version, w.last_updated, r.status));
+        body.SetHeader("Location", std::string(r.Header("Location")));
+        return body;
+      }
+    }
+    return r;
+  };
+
+  auto read_body = [&](bool allow_patch) -> absl::StatusOr<Value> {
+    TC_ASSIGN_OR_RETURN(Format f, BodyFormat(request, allow_patch));
+    return ParseBody(defs_, request.body, f);
+  };
+
+  auto write_options = [&]() -> absl::StatusOr<engine::WriteOptions> {
+    engine::WriteOptions o;
+    if (std::string_view im = request.Header("If-Match"); !im.empty()) {
+      std::optional<int64_t> v = VersionFromEtag(im);
+      if (!v) return engine::BadRequest("If-Match '" + std::string(im) + "' is not a version ETag");
+      o.if_match_version = v;
+    }
+    if (std::string_view ine = request.Header("If-None-Exist"); !ine.empty()) {
+      o.if_none_exist = std::string(ine);
+    }
+    return o;
+  };
+
+  // [base]
+  if (seg.empty()) {
+    if (method == "POST") {
+      TC_ASSIGN_OR_RETURN(Value bundle, read_body(false));
+      TC_ASSIGN_OR_RETURN(Value result, repo_.ProcessBundle(bundle));
+      WriteBody(defs_, output, result, response);
+      return response;
+    }
+    return engine::MethodNotAllowed(method + " is not supported on the base URL");
+  }
+  // [base]/metadata
+  if (seg.size() == 1 && seg[0] == "metadata") {
+    if (!get) return engine::MethodNotAllowed("metadata is read-only");
+    if (output.Verbatim()) {
+      response.body = capability_json_;
+      response.SetHeader("Content-Type", ContentTypeOf(Format::kJson));
+    } else {
+      WriteBody(defs_, output, capability_, response);
+    }
+    return response;
+  }
+  // [base]/_history
+  if (seg.size() == 1 && seg[0] == "_history") {
+    if (!get) return engine::MethodNotAllowed("history is read-only");
+    seg.insert(seg.begin(), "");
+  }
+  const std::string& type = seg[0];
+  if (!type.empty() && !defs_.IsResourceType(type)) {
+    return engine::NotFound("'" + type + "' is not a supported resource type");
+  }
+
+  // History at any level: [type]/_history, [type]/[id]/_history, _history.
+  bool type_history = seg.size() == 2 && seg[1] == "_history";
+  bool instance_history = seg.size() == 3 && seg[2] == "_history";
+  if (type_history || instance_history) {
+    if (!get) return engine::MethodNotAllowed("history is read-only");
+    engine::HistoryOptions ho;
+    TC_ASSIGN_OR_RETURN(ho.count, IntParam(request, "_count", options_.default_count));
+    TC_ASSIGN_OR_RETURN(ho.offset, IntParam(request, "_offset", 0));
+    TC_ASSIGN_OR_RETURN(ho.since, TimeParam(request, "_since"));
+    TC_ASSIGN_OR_RETURN(ho.at, TimeParam(request, "_at"));
+    std::string id = instance_history ? seg[1] : "";
+    TC_ASSIGN_OR_RETURN(store::HistoryPage page, repo_.History(type, id, ho));
+    engine::QueryParams used;
+    for (const auto& p : request.query) {
+      if (p.first == "_since" || p.first == "_at") used.push_back(p);
+    }
+    std::string path = type.empty() ? "_history"
+                                    : (instance_history ? type + "/" + id + "/_history"
+                                                        : type + "/_history");
+    Value bundle = engine::HistoryBundle(options_.base_url, path, page, used,
+                                         std::min<int64_t>(ho.count, 1000), ho.offset);
+    WriteBody(defs_, output, bundle, response);
+    return response;
+  }
+  if (type.empty()) return engine::NotFound("unknown path");
+
+  // [type]/_search
+  if (seg.size() == 2 && seg[1] == "_search") {
+    if (method != "POST") return engine::MethodNotAllowed("use POST for _search");
+    engine::QueryParams params = SearchParams(request.query);
+    for (auto& p : engine::ParseQueryString(request.body)) params.push_back(std::move(p));
+    seg.resize(1);
+    http::Request copy = request;
+    copy.method = "GET";
+    copy.query = params;
+    return Route(copy, output);
+  }
+
+  // [type]
+  if (seg.size() == 1) {
+    if (get) {
+      engine::SearchOptions so;
+      so.strict = PreferStrict(request);
+      so.count = options_.default_count;
+      engine::QueryParams params = SearchParams(request.query);
+      TC_ASSIGN_OR_RETURN(engine::SearchOutcome found, repo_.Search(type, params, so));
+      int64_t count = so.count, offset = 0;
+      TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
+      TC_ASSIGN_OR_RETURN(offset, IntParam(request, "_offset", 0));
+      Value bundle = engine::SearchsetBundle(options_.base_url, type, found,
+                                             std::min<int64_t>(count, 1000), offset);
+      if (output.summary == "count") bundle.Erase("entry");
+      ShapeBundleEntries(defs_, output, bundle);
+      WriteBody(defs_, output, bundle, response);
+      return response;
+    }
+    if (method == "POST") {
+      TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
+      TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
+      TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Create(type, std::move(resource), wo));
+      return send_write(w);
+    }
+    if (method == "PUT") {
+      TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
+      TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
+      TC_ASSIGN_OR_RETURN(engine::WriteResult w,
+                          repo_.ConditionalUpdate(type, SearchParams(request.query),
+                                                  std::move(resource), wo));
+      return send_write(w);
+    }
+    if (method == "DELETE") {
+      TC_ASSIGN_OR_RETURN(engine::WriteResult w,
+                          repo_.ConditionalDelete(type, SearchParams(request.query)));
+      return send_write(w);
+    }
+    return engine::MethodNotAllowed(method + " is not supported on " + type);
+  }
+
+  const std::string& id = seg[1];
+  // [type]/[id]/_history/[vid]
+  if (seg.size() == 4 && seg[2] == "_history") {
+    if (!get) return engine::MethodNotAllowed("a version is read-only");
+    int64_t version = 0;
+    if (!absl::SimpleAtoi(seg[3], &version) || version < 1) {
+      return engine::NotFound("version '" + seg[3] + "' is not known");
+    }
+    TC_ASSIGN_OR_RETURN(engine::ReadResult r, repo_.VRead(type, id, version));
+    return send_resource(r.content, r.version, r.last_updated, 200);
+  }
+  if (seg.size() != 2) return engine::NotFound("unknown path " + request.path);
+
+  // [type]/[id]
+  if (get) {
+    TC_ASSIGN_OR_RETURN(engine::ReadResult r, repo_.Read(type, id));
+    if (std::string_view inm = request.Header("If-None-Match"); !inm.empty()) {
+      if (VersionFromEtag(inm) == r.version) {
+        http::Response nm;
+        nm.status = 304;
+        nm.SetHeader("ETag", engine::WeakEtag(r.version));
+        return nm;
+      }
+    }
+    if (std::string_view ims = request.Header("If-Modified-Since"); !ims.empty()) {
+      std::optional<absl::Time> since = base::ParseHttpDate(ims);
+      if (since && absl::ToUnixSeconds(r.last_updated) <= absl::ToUnixSeconds(*since)) {
+        http::Response nm;
+        nm.status = 304;
+        nm.SetHeader("ETag", engine::WeakEtag(r.version));
+        return nm;
+      }
+    }
+    return send_resource(r.content, r.version, r.last_updated, 200);
+  }
+  if (method == "PUT") {
+    TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
+    TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
+    TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Update(type, id, std::move(resource), wo));
+    return send_write(w);
+  }
+  if (method == "PATCH") {
+    TC_ASSIGN_OR_RETURN(Value patch, read_body(true));
+    TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
+    TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Patch(type, id, patch, wo));
+    return send_write(w);
+  }
+  if (method == "DELETE") {
+    TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Delete(type, id));
+    return send_write(w);
+  }
+  return engine::MethodNotAllowed(method + " is not supported on " + type + "/" + id);
+}
+
+}  // namespace tc::rest

@@ -1,0 +1,56 @@
+// File: rest/fhir_api.h
+//
+// The FHIR R4 REST API (http://hl7.org/fhir/R4/http.html) over an engine::Repository:
+// routing of [base]/…, content negotiation (JSON and XML), conditional headers, Prefer, and the
+// one mapping of engine errors to HTTP status + OperationOutcome. Knows nothing of sockets:
+// it turns an http::Request into an http::Response.
+//
+//   FhirApi api(repo, defs, {.base_path = "/fhir", .base_url = "http://127.0.0.1:8080/fhir"});
+//   http::Response r = api.Handle(request);   // request.path starts with /fhir
+//
+// Thread-safety: Handle may be called concurrently.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "engine/repository.h"
+#include "fhir/definitions.h"
+#include "http/message.h"
+#include "rest/format.h"
+
+namespace tc::rest {
+
+struct FhirApiOptions {
+  std::string base_path = "/fhir";                   // path prefix the API is mounted at
+  std::string base_url = "http://127.0.0.1:8080/fhir";  // what clients see (links, Location)
+  std::string software_version = "0.1.0";
+  int64_t default_count = 50;  // page size when _count is absent
+};
+
+class FhirApi {
+ public:
+  // `repository` and `definitions` must outlive the API.
+  FhirApi(engine::Repository& repository, const fhir::Definitions& definitions,
+          FhirApiOptions options);
+
+  // True when `path` is under the API's base path.
+  bool Owns(const std::string& path) const;
+
+  // Handles one request. Never throws; every failure is an OperationOutcome response.
+  http::Response Handle(const http::Request& request);
+
+  // An OperationOutcome error response for `status`, in the client's preferred format.
+  http::Response ErrorResponse(const absl::Status& status, const OutputOptions& output) const;
+
+ private:
+  absl::StatusOr<http::Response> Route(const http::Request& request, const OutputOptions& output);
+
+  engine::Repository& repo_;
+  const fhir::Definitions& defs_;
+  FhirApiOptions options_;
+  std::string capability_json_;  // built once
+  fhir::Value capability_;
+};
+
+}  // namespace tc::rest

@@ -1,0 +1,65 @@
+#include "server/app.h"
+
+#include "base/status_macros.h"
+#include "engine/bundle_builder.h"
+#include "fhir/json.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace tc::server {
+
+absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
+  std::unique_ptr<App> app(new App());
+  app->options_ = options;
+  TC_ASSIGN_OR_RETURN(app->definitions_, fhir::Definitions::LoadEmbedded());
+  store::SqliteOptions so;
+  so.path = options.data_dir + "/throughcare.db";
+  TC_ASSIGN_OR_RETURN(app->store_, store::OpenSqliteStore(so));
+  std::string base_url =
+      options.base_url.empty() ? "http://127.0.0.1:8080" + options.base_path : options.base_url;
+  engine::RepositoryOptions ro;
+  ro.base_url = base_url;
+  app->repository_ = std::make_unique<engine::Repository>(*app->store_, *app->definitions_,
+                                                          app->clock_, app->random_, ro);
+  rest::FhirApiOptions fo;
+  fo.base_path = options.base_path;
+  fo.base_url = base_url;
+  app->fhir_api_ = std::make_unique<rest::FhirApi>(*app->repository_, *app->definitions_, fo);
+  return app;
+}
+
+bool App::RunInline(const http::Request& request) const {
+  if (request.method != "GET") return false;
+  if (request.path == "/healthz") return true;
+  // GET [base]/[type]/[id] without query: one indexed read of stored bytes.
+  if (!request.raw_query.empty() || !fhir_api_->Owns(request.path)) return false;
+  size_t slashes = 0;
+  for (size_t i = options_.base_path.size(); i < request.path.size(); ++i) {
+    if (request.path[i] == '/') ++slashes;
+  }
+  return slashes == 2;
+}
+
+http::Response App::Handle(const http::Request& request) {
+  if (request.path == "/healthz") {
+    http::Response r;
+    r.SetHeader("Content-Type", "application/json");
+    r.body = "{\"status\":\"ok\"}";
+    return r;
+  }
+  if (fhir_api_->Owns(request.path)) return fhir_api_->Handle(request);
+  if (request.path == "/") {
+    http::Response r;
+    r.SetHeader("Content-Type", "text/html; charset=utf-8");
+    r.body =
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Throughcare</title>"
+        "</head><body><h1>Throughcare</h1><p>FHIR R4 API: <a href=\"" +
+        options_.base_path + "/metadata\">" + options_.base_path +
+        "/metadata</a></p></body></html>";
+    return r;
+  }
+  http::Response r = fhir_api_->ErrorResponse(absl::NotFoundError("no such page: " + request.path),
+                                               rest::OutputOptions{});
+  return r;
+}
+
+}  // namespace tc::server

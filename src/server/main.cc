@@ -1,0 +1,146 @@
+// throughcare: the one binary (DESIGN.md). Subcommands:
+//   serve  --data DIR --port N [--base-url URL]   run the FHIR server (SIGTERM: graceful stop)
+//   demo   --data DIR --patients N --seed S         load a synthetic detained population
+// Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "cli/demo.h"
+#include "engine/bundle_builder.h"
+#include "engine/errors.h"
+#include "fhir/json.h"
+#include "http/server.h"
+#include "server/app.h"
+
+namespace {
+
+std::string EnvOr(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+int Fail(const absl::Status& s) {
+  std::cerr << "throughcare: " << s.message() << "\n";
+  return 1;
+}
+
+int Serve(const std::string& data, int port, const std::string& address,
+          const std::string& base_url_flag, bool demo_if_empty) {
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  tc::server::AppOptions ao;
+  ao.data_dir = data;
+  ao.base_url = base_url_flag;
+  if (ao.base_url.empty() && port != 0) {
+    ao.base_url = "http://" + address + ":" + std::to_string(port) + ao.base_path;
+  }
+  // With --port 0 the real port is known only after binding: bind first, then build the app.
+  tc::http::ServerOptions so;
+  so.address = address;
+  so.port = static_cast<uint16_t>(port);
+  std::unique_ptr<tc::server::App> app;
+  std::atomic<tc::server::App*> ready{nullptr};
+  so.run_inline = [&](const tc::http::Request& r) {
+    tc::server::App* a = ready.load();
+    return a != nullptr && a->RunInline(r);
+  };
+  so.error_renderer = [](int status, std::string_view message) {
+    tc::http::Response r;
+    r.status = status;
+    tc::fhir::Issue issue;
+    issue.code = status == 413 ? "too-costly" : "invalid";
+    issue.diagnostics = std::string(message);
+    r.body = tc::fhir::WriteJson(tc::engine::OperationOutcome({issue}));
+    r.SetHeader("Content-Type", "application/fhir+json; charset=utf-8");
+    return r;
+  };
+  absl::StatusOr<std::unique_ptr<tc::http::Server>> server =
+      tc::http::Server::Start(so, [&](const tc::http::Request& r) {
+        tc::server::App* a = ready.load();
+        if (a == nullptr) {
+          tc::http::Response busy;
+          busy.status = 503;
+          busy.body = "starting";
+          return busy;
+        }
+        return a->Handle(r);
+      });
+  if (!server.ok()) return Fail(server.status());
+  if (ao.base_url.empty()) {
+    ao.base_url = "http://" + address + ":" + std::to_string((*server)->port()) + ao.base_path;
+  }
+  absl::StatusOr<std::unique_ptr<tc::server::App>> opened = tc::server::App::Open(ao);
+  if (!opened.ok()) return Fail(opened.status());
+  app = std::move(*opened);
+  if (demo_if_empty) {
+    absl::StatusOr<bool> loaded = tc::cli::LoadDemoIfEmpty(app->repository(), 50, 1);
+    if (!loaded.ok()) return Fail(loaded.status());
+    if (*loaded) std::cout << "loaded the demo data set (50 patients)" << std::endl;
+  }
+  ready.store(app.get());
+  std::cout << "listening on http://" << address << ":" << (*server)->port() << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "stopping (signal " << sig << "): finishing in-flight requests" << std::endl;
+  (*server)->Shutdown(std::chrono::seconds(10));
+  ready.store(nullptr);
+  app.reset();
+  std::cout << "stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Throughcare: FHIR R4 electronic patient record for healthcare in detention"};
+  cli.require_subcommand(1);
+
+  std::string data = EnvOr("THROUGHCARE_DATA", "var");
+  int port = std::atoi(EnvOr("THROUGHCARE_PORT", "8080").c_str());
+  std::string address = EnvOr("THROUGHCARE_ADDRESS", "127.0.0.1");
+  std::string base_url = EnvOr("THROUGHCARE_BASE_URL", "");
+  bool demo_if_empty = false;
+  CLI::App* serve = cli.add_subcommand("serve", "Run the FHIR server");
+  serve->add_option("--data", data, "Data directory (embedded store)");
+  serve->add_option("--port", port, "TCP port (0 = pick a free one)");
+  serve->add_option("--address", address, "Address to listen on");
+  serve->add_option("--base-url", base_url, "FHIR base URL clients see");
+  serve->add_flag("--demo-if-empty", demo_if_empty, "Load the demo data set into an empty store");
+
+  int patients = 50;
+  uint64_t seed = 1;
+  CLI::App* demo = cli.add_subcommand("demo", "Load a synthetic detained population");
+  demo->add_option("--data", data, "Data directory (embedded store)");
+  demo->add_option("--patients", patients, "Number of patients")->check(CLI::Range(1, 1000000));
+  demo->add_option("--seed", seed, "Random seed (same seed, same population)");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  if (serve->parsed()) {
+    if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
+    return Serve(data, port, address, base_url, demo_if_empty);
+  }
+  if (demo->parsed()) {
+    tc::server::AppOptions ao;
+    ao.data_dir = data;
+    absl::StatusOr<std::unique_ptr<tc::server::App>> app = tc::server::App::Open(ao);
+    if (!app.ok()) return Fail(app.status());
+    absl::StatusOr<int64_t> n = tc::cli::LoadDemo((*app)->repository(), patients, seed);
+    if (!n.ok()) return Fail(n.status());
+    std::cout << "loaded " << *n << " resources for " << patients << " patients into " << data
+              << std::endl;
+    return 0;
+  }
+  return 0;
+}

@@ -1,0 +1,58 @@
+// File: store/sqlite/internal/queries.h
+//
+// The SQL of the SQLite backend: each store operation as a function over one Connection. These
+// functions know the schema (schema.h) but nothing of threads, pools or group commit; the store
+// (sqlite_store.cc) decides which connection and which transaction they run in.
+//
+// Every value reaches SQLite as a bound parameter; no value is ever spliced into SQL text.
+// Times are stored as Unix microseconds: sub-microsecond parts of absl::Time are dropped
+// (rounded toward the past).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "store/sqlite/internal/connection.h"
+#include "store/store.h"
+
+namespace tc::store::sqlite_internal {
+
+// The current version of (type, id), possibly a delete marker; nullopt if it never existed.
+// One statement, so it reads one consistent snapshot without an explicit transaction.
+absl::StatusOr<std::optional<StoredVersion>> ReadCurrent(Connection& conn, absl::string_view type,
+                                                         absl::string_view id);
+
+// Version `version` of (type, id), including delete markers (deleted = true, content empty);
+// nullopt if there is no such version.
+absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl::string_view type,
+                                                         absl::string_view id, int64_t version);
+
+// Stores `v` as the new current version of (v.type, v.id) and replaces that resource's index
+// rows (removes them when `v.deleted`). Atomic: on any error nothing of it is kept (it runs in
+// its own savepoint). Returns FailedPrecondition if v.version is not current + 1 (1 for a
+// resource that never existed), InvalidArgument if type or id is empty or an index row has an
+// unknown kind. REQUIRES: `conn` is read-write and inside a transaction.
+absl::Status Put(Connection& conn, const NewVersion& v);
+
+// Search over current, non-deleted versions (see SearchQuery). Runs two statements (count and
+// page); wrap the call in a transaction for both to see the same snapshot. Returns
+// InvalidArgument for an empty type, a negative limit or offset.
+absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query);
+
+// History (see HistoryQuery), newest first: by last_updated, then version, then insertion order,
+// all descending. With `at`, for each resource only the version with the highest version number
+// among those updated at or before `at` (this may be a delete marker). Runs two statements; wrap
+// the call in a transaction for one snapshot. Returns InvalidArgument when `id` is set without
+// `type`, or limit/offset is negative.
+absl::StatusOr<HistoryPage> History(Connection& conn, const HistoryQuery& query);
+
+// The exclusive upper bound of the byte strings that start with `prefix`: the shortest string
+// greater than all of them, or nullopt when there is none (prefix empty or all 0xFF bytes).
+// Exposed for tests.
+std::optional<std::string> PrefixUpperBound(absl::string_view prefix);
+
+}  // namespace tc::store::sqlite_internal

@@ -1,0 +1,193 @@
+#include "store/sqlite/internal/schema.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "base/status_macros.h"
+
+namespace tc::store::sqlite_internal {
+namespace {
+
+absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// Released migrations are never edited; add a new one instead.
+constexpr std::string_view k0001Initial = R"sql(
+CREATE TABLE resource_versions (
+  rid INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  content BLOB NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  UNIQUE (type, id, version)
+);
+CREATE INDEX resource_versions_by_time ON resource_versions (last_updated, version);
+CREATE INDEX resource_versions_by_type_time ON resource_versions (type, last_updated, version);
+
+CREATE TABLE current_resources (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  rid INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  index_kinds INTEGER NOT NULL,
+  PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+CREATE INDEX current_resources_by_compartment
+  ON current_resources (patient_compartment, type, id) WHERE patient_compartment <> '';
+
+CREATE TABLE idx_token (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  system TEXT NOT NULL,
+  value TEXT NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, system, value)
+) WITHOUT ROWID;
+CREATE INDEX idx_token_search ON idx_token (type, param, value, system);
+
+CREATE TABLE idx_string (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  value TEXT NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, value)
+) WITHOUT ROWID;
+CREATE INDEX idx_string_search ON idx_string (type, param, value);
+
+CREATE TABLE idx_reference (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, target_type, target_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_reference_search ON idx_reference (type, param, target_id, target_type);
+CREATE INDEX idx_reference_target ON idx_reference (target_type, target_id);
+
+CREATE TABLE idx_date (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  low REAL NOT NULL,
+  high REAL NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, low, high)
+) WITHOUT ROWID;
+CREATE INDEX idx_date_search ON idx_date (type, param, low, high);
+
+CREATE TABLE idx_number (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  low REAL NOT NULL,
+  high REAL NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, low, high)
+) WITHOUT ROWID;
+CREATE INDEX idx_number_search ON idx_number (type, param, low, high);
+
+CREATE TABLE idx_uri (
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  param TEXT NOT NULL,
+  value TEXT NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (type, id, param, value)
+) WITHOUT ROWID;
+CREATE INDEX idx_uri_search ON idx_uri (type, param, value);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "0001_initial", k0001Initial},
+};
+
+constexpr absl::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+
+// Reads the recorded migrations (version → name).
+absl::StatusOr<absl::flat_hash_map<int64_t, std::string>> AppliedMigrations(Connection& conn) {
+  absl::flat_hash_map<int64_t, std::string> applied;
+  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare("SELECT version, name FROM schema_migrations"));
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    applied.emplace(st.ColumnInt64(0), std::string(st.ColumnText(1)));
+  }
+  return applied;
+}
+
+// Applies one migration inside an open transaction, unless another process already did.
+absl::Status ApplyOne(Connection& conn, const Migration& m, const base::Clock& clock) {
+  {
+    TC_ASSIGN_OR_RETURN(Statement check,
+                        conn.Prepare("SELECT 1 FROM schema_migrations WHERE version = ?1"));
+    check.BindInt64(1, m.version);
+    TC_ASSIGN_OR_RETURN(bool already, check.Step());
+    if (already) return absl::OkStatus();
+  }
+  absl::Status status = conn.Exec(Absl(m.sql));
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("migration ", Absl(m.name), " failed: ", status.message()));
+  }
+  const std::string applied_at =
+      absl::FormatTime(absl::RFC3339_full, clock.Now(), absl::UTCTimeZone());
+  TC_ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
+  insert.BindInt64(1, m.version);
+  insert.BindText(2, Absl(m.name));
+  insert.BindText(3, applied_at);
+  return insert.Run();
+}
+
+}  // namespace
+
+absl::Span<const Migration> SqliteMigrations() { return kMigrations; }
+
+absl::Status ApplyMigrations(Connection& conn, absl::Span<const Migration> migrations,
+                             const base::Clock& clock) {
+  TC_RETURN_IF_ERROR(ValidateMigrations(migrations));
+  TC_RETURN_IF_ERROR(conn.Exec(kCreateMigrationsTable));
+  TC_ASSIGN_OR_RETURN(auto applied, AppliedMigrations(conn));
+  for (const auto& [version, name] : applied) {
+    if (version < 1 || version > static_cast<int64_t>(migrations.size())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "database has schema migration ", name, " (version ", version,
+          ") which this build does not know; it was written by a newer or different build"));
+    }
+    const Migration& known = migrations[version - 1];
+    if (known.name != name) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("database has schema migration ", version, " named ", name,
+                       " but this build's is ", Absl(known.name)));
+    }
+  }
+  for (const Migration& m : migrations) {
+    if (applied.contains(m.version)) continue;
+    TC_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = ApplyOne(conn, m, clock);
+    if (status.ok()) status = conn.Exec("COMMIT");
+    if (!status.ok()) {
+      if (conn.InTransaction()) conn.Exec("ROLLBACK").IgnoreError();
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tc::store::sqlite_internal
