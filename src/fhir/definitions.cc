@@ -75,18 +75,18 @@ absl::Status Corrupt(std::string_view what) {
 
 bool ValueSetDef::ContainsCode(std::string_view code) const {
   auto it = std::lower_bound(codes.begin(), codes.end(), code,
-                             [](const std::pair<std::string, std::string>& c,
-                                std::string_view v) { return c.second < v; });
+                             [](const std::pair<std::string, std::string>& c, std::string_view v) {
+                               return c.second < v;
+                             });
   return it != codes.end() && it->second == code;
 }
 
 bool ValueSetDef::Contains(std::string_view system, std::string_view code) const {
-  auto it = std::lower_bound(
-      codes.begin(), codes.end(), std::make_pair(system, code),
-      [](const std::pair<std::string, std::string>& c,
-         const std::pair<std::string_view, std::string_view>& v) {
-        return std::tie(c.second, c.first) < std::tie(v.second, v.first);
-      });
+  auto it = std::lower_bound(codes.begin(), codes.end(), std::make_pair(system, code),
+                             [](const std::pair<std::string, std::string>& c,
+                                const std::pair<std::string_view, std::string_view>& v) {
+                               return std::tie(c.second, c.first) < std::tie(v.second, v.first);
+                             });
   return it != codes.end() && it->second == code && it->first == system;
 }
 
@@ -98,9 +98,9 @@ struct Definitions::Data {
     std::string_view type;
   };
   struct Context {
-    std::string base;                          // context the children are inherited from
-    std::vector<const ElementDef*> own;        // as compiled (before inheritance)
-    std::vector<const ElementDef*> children;   // materialised, definition order
+    std::string base;                         // context the children are inherited from
+    std::vector<const ElementDef*> own;       // as compiled (before inheritance)
+    std::vector<const ElementDef*> children;  // materialised, definition order
     absl::flat_hash_map<std::string, Named> by_json_name;
     bool materialised = false;
   };
@@ -175,8 +175,9 @@ absl::Status Definitions::Data::LoadTypes(simdjson::dom::object types_json) {
     t.name = name;
     std::string_view kind, base, json_type = "s", regex;
     if (value["k"].get_string().get(kind)) return Corrupt(Cat(name, ": no kind"));
-    t.kind = kind == "r" ? TypeKind::kResource : kind == "p" ? TypeKind::kPrimitive
-                                                             : TypeKind::kComplex;
+    t.kind = kind == "r"   ? TypeKind::kResource
+             : kind == "p" ? TypeKind::kPrimitive
+                           : TypeKind::kComplex;
     int64_t is_abstract = 0;
     if (value["a"].get_int64().get(is_abstract)) is_abstract = 0;
     t.is_abstract = is_abstract != 0;

@@ -142,8 +142,8 @@ TEST(DefinitionsTest, Elements) {
   EXPECT_EQ(patient.front(), "id");  // definition order: inherited first
   EXPECT_EQ(patient.back(), "link");
   EXPECT_THAT(ChildNames(defs, "Patient.contact"),
-              ElementsAre("id", "extension", "modifierExtension", "relationship", "name",
-                          "telecom", "address", "gender", "organization", "period"));
+              ElementsAre("id", "extension", "modifierExtension", "relationship", "name", "telecom",
+                          "address", "gender", "organization", "period"));
   EXPECT_THAT(ChildNames(defs, "Extension"), ElementsAre("id", "extension", "url", "value"));
   EXPECT_TRUE(defs.Children("NoSuchType").empty());
   EXPECT_EQ(defs.ChildElements("Patient.contact").size(), 10u);
@@ -319,7 +319,8 @@ TEST(DefinitionsTest, Compartments) {
 
 TEST(DefinitionsTest, ValueSets) {
   const Definitions& defs = Defs();
-  const ValueSetDef* gender = defs.FindValueSet("http://hl7.org/fhir/ValueSet/administrative-gender");
+  const ValueSetDef* gender =
+      defs.FindValueSet("http://hl7.org/fhir/ValueSet/administrative-gender");
   ASSERT_NE(gender, nullptr);
   EXPECT_TRUE(gender->complete);
   EXPECT_TRUE(gender->ContainsCode("male"));

@@ -87,8 +87,26 @@ std::string JsonKindName(const Value& v) {
 // validate_test.cc checks them against the registry's expressions.
 
 enum class Prim {
-  kUnknown, kBoolean, kInteger, kPositiveInt, kUnsignedInt, kDecimal, kString, kMarkdown, kCode,
-  kId, kUri, kUrl, kCanonical, kOid, kUuid, kBase64Binary, kDate, kDateTime, kInstant, kTime,
+  kUnknown,
+  kBoolean,
+  kInteger,
+  kPositiveInt,
+  kUnsignedInt,
+  kDecimal,
+  kString,
+  kMarkdown,
+  kCode,
+  kId,
+  kUri,
+  kUrl,
+  kCanonical,
+  kOid,
+  kUuid,
+  kBase64Binary,
+  kDate,
+  kDateTime,
+  kInstant,
+  kTime,
   kXhtml,
 };
 
@@ -98,16 +116,26 @@ Prim ClassifyPrimitive(std::string_view t) {
     Prim prim;
   };
   static constexpr Entry kTable[] = {
-      {"boolean", Prim::kBoolean},     {"integer", Prim::kInteger},
-      {"positiveInt", Prim::kPositiveInt}, {"unsignedInt", Prim::kUnsignedInt},
-      {"decimal", Prim::kDecimal},     {"string", Prim::kString},
-      {"markdown", Prim::kMarkdown},   {"code", Prim::kCode},
-      {"id", Prim::kId},               {"uri", Prim::kUri},
-      {"url", Prim::kUrl},             {"canonical", Prim::kCanonical},
-      {"oid", Prim::kOid},             {"uuid", Prim::kUuid},
-      {"base64Binary", Prim::kBase64Binary}, {"date", Prim::kDate},
-      {"dateTime", Prim::kDateTime},   {"instant", Prim::kInstant},
-      {"time", Prim::kTime},           {"xhtml", Prim::kXhtml},
+      {"boolean", Prim::kBoolean},
+      {"integer", Prim::kInteger},
+      {"positiveInt", Prim::kPositiveInt},
+      {"unsignedInt", Prim::kUnsignedInt},
+      {"decimal", Prim::kDecimal},
+      {"string", Prim::kString},
+      {"markdown", Prim::kMarkdown},
+      {"code", Prim::kCode},
+      {"id", Prim::kId},
+      {"uri", Prim::kUri},
+      {"url", Prim::kUrl},
+      {"canonical", Prim::kCanonical},
+      {"oid", Prim::kOid},
+      {"uuid", Prim::kUuid},
+      {"base64Binary", Prim::kBase64Binary},
+      {"date", Prim::kDate},
+      {"dateTime", Prim::kDateTime},
+      {"instant", Prim::kInstant},
+      {"time", Prim::kTime},
+      {"xhtml", Prim::kXhtml},
   };
   for (const Entry& e : kTable) {
     if (e.name == t) return e.prim;
@@ -396,10 +424,10 @@ std::string CheckStringText(std::string_view s, Prim prim) {
 // The unsafe content of narrative XHTML.
 bool IsUnsafeXhtmlElement(std::string_view local) {
   static constexpr std::string_view kUnsafe[] = {
-      "script", "iframe", "frame",  "frameset", "object", "embed", "applet",
-      "form",   "input",  "button", "select",   "option", "textarea", "base",
-      "link",   "meta",   "style",  "head",     "body",   "html", "title", "noscript",
-      "svg",    "math",   "template", "portal", "audio", "video", "source", "track",
+      "script",   "iframe", "frame",  "frameset", "object",   "embed",    "applet", "form",
+      "input",    "button", "select", "option",   "textarea", "base",     "link",   "meta",
+      "style",    "head",   "body",   "html",     "title",    "noscript", "svg",    "math",
+      "template", "portal", "audio",  "video",    "source",   "track",
   };
   std::string lower = ToLower(local);
   for (std::string_view u : kUnsafe) {
@@ -410,8 +438,8 @@ bool IsUnsafeXhtmlElement(std::string_view local) {
 
 bool IsUrlAttribute(std::string_view local) {
   static constexpr std::string_view kUrlAttrs[] = {
-      "href", "src", "action", "formaction", "background", "lowsrc", "dynsrc",
-      "data", "poster", "cite", "longdesc", "usemap", "srcset", "codebase", "archive"};
+      "href",   "src",  "action",   "formaction", "background", "lowsrc",   "dynsrc", "data",
+      "poster", "cite", "longdesc", "usemap",     "srcset",     "codebase", "archive"};
   std::string lower = ToLower(local);
   for (std::string_view a : kUrlAttrs) {
     if (lower == a) return true;
@@ -430,6 +458,20 @@ bool IsScriptUrl(std::string_view value) {
          StartsWith(compact, "data:text/html") || StartsWith(compact, "data:image/svg");
 }
 
+// Whether inline CSS can run script (old IE expression(), behaviours, XBL bindings, script
+// URLs). Plain url(...) is left alone: the spec's own narratives use data: images.
+bool IsScriptStyle(std::string_view style) {
+  std::string compact;
+  for (char c : style) {
+    if (static_cast<unsigned char>(c) > 0x20) compact.push_back(Lower(c));
+  }
+  for (std::string_view bad :
+       {"expression(", "javascript:", "vbscript:", "behavior:", "-moz-binding", "@import"}) {
+    if (compact.find(bad) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string_view LocalName(std::string_view qname) {
   size_t colon = qname.find(':');
   return colon == std::string_view::npos ? qname : qname.substr(colon + 1);
@@ -440,7 +482,14 @@ std::string_view Prefix(std::string_view qname) {
   return colon == std::string_view::npos ? std::string_view() : qname.substr(0, colon);
 }
 
-// Checks narrative XHTML. Appends one diagnostic per problem to `problems`.
+// Appends `problem` unless already present (a table may repeat one bad attribute 1000 times).
+void AddProblem(std::vector<std::string>& problems, std::string problem) {
+  if (std::find(problems.begin(), problems.end(), problem) == problems.end()) {
+    problems.push_back(std::move(problem));
+  }
+}
+
+// Checks narrative XHTML. Appends one diagnostic per distinct problem to `problems`.
 void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
   // XML knows only five named entities; HTML ones (&nbsp;) make the document malformed, though
   // pugixml would keep them as text.
@@ -462,11 +511,11 @@ void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
     }
     if (!ok) {
       if (semi == std::string_view::npos || semi - i > 32) {
-        problems.push_back("the XHTML contains an unescaped '&' (write &amp;)");
+        AddProblem(problems, "the XHTML contains an unescaped '&' (write &amp;)");
       } else {
-        problems.push_back(Cat("the XHTML uses the entity &", name,
-                               "; which XML does not define (use the character or a numeric "
-                               "reference)"));
+        AddProblem(problems, Cat("the XHTML uses the entity &", name,
+                                 "; which XML does not define (use the character or a numeric "
+                                 "reference)"));
       }
       break;  // one report is enough
     }
@@ -476,8 +525,8 @@ void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
   pugi::xml_parse_result parsed =
       doc.load_buffer(s.data(), s.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed) {
-    problems.push_back(Cat("the XHTML is not well-formed XML: ", parsed.description(),
-                           " at offset ", std::to_string(parsed.offset)));
+    AddProblem(problems, Cat("the XHTML is not well-formed XML: ", parsed.description(),
+                             " at offset ", std::to_string(parsed.offset)));
     return;
   }
   pugi::xml_node root;
@@ -489,21 +538,21 @@ void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
     } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
       std::string_view text = n.value();
       if (std::any_of(text.begin(), text.end(), [](char c) { return !IsAsciiSpace(c); })) {
-        problems.push_back("the XHTML has text outside its <div>");
+        AddProblem(problems, "the XHTML has text outside its <div>");
       }
     }
   }
   if (elements != 1) {
-    problems.push_back("the XHTML must be exactly one <div> element");
+    AddProblem(problems, "the XHTML must be exactly one <div> element");
     if (elements == 0) return;
   }
   std::string_view root_name = root.name();
-  std::string ns_attr = Prefix(root_name).empty() ? std::string("xmlns")
-                                                  : Cat("xmlns:", Prefix(root_name));
+  std::string ns_attr =
+      Prefix(root_name).empty() ? std::string("xmlns") : Cat("xmlns:", Prefix(root_name));
   if (LocalName(root_name) != "div" || root.attribute(ns_attr.c_str()).value() != kXhtmlNs) {
-    problems.push_back(
-        "the narrative must be a <div> element in the XHTML namespace "
-        "(<div xmlns=\"http://www.w3.org/1999/xhtml\">)");
+    AddProblem(problems,
+               "the narrative must be a <div> element in the XHTML namespace "
+               "(<div xmlns=\"http://www.w3.org/1999/xhtml\">)");
   }
 
   // Iterative pre-order walk (the XHTML may nest deeply).
@@ -513,26 +562,21 @@ void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
     if (n.type() == pugi::node_element) {
       std::string_view local = LocalName(n.name());
       if (IsUnsafeXhtmlElement(local)) {
-        problems.push_back(Cat("the XHTML contains a <", n.name(),
-                               "> element, which narrative must not contain"));
+        AddProblem(problems, Cat("the XHTML contains a <", n.name(),
+                                 "> element, which narrative must not contain"));
       }
       if (ToLower(local) == "img") has_content = true;
       for (pugi::xml_attribute a : n.attributes()) {
         std::string_view aname = LocalName(a.name());
         if (StartsWithNoCase(aname, "on")) {
-          problems.push_back(Cat("the XHTML element <", n.name(), "> has an event handler ",
-                                 "attribute '", a.name(), "'"));
+          AddProblem(problems, Cat("the XHTML element <", n.name(), "> has an event handler ",
+                                   "attribute '", a.name(), "'"));
         } else if (IsUrlAttribute(aname) && IsScriptUrl(a.value())) {
-          problems.push_back(Cat("the XHTML attribute '", a.name(), "' of <", n.name(),
-                                 "> holds a script URL"));
-        } else if (ToLower(aname) == "style") {
-          std::string style = ToLower(a.value());
-          if (style.find("expression(") != std::string::npos ||
-              style.find("javascript:") != std::string::npos ||
-              style.find("url(") != std::string::npos) {
-            problems.push_back(Cat("the XHTML element <", n.name(),
-                                   "> has a style attribute with expression()/url()"));
-          }
+          AddProblem(problems, Cat("the XHTML attribute '", a.name(), "' of <", n.name(),
+                                   "> holds a script URL"));
+        } else if (ToLower(aname) == "style" && IsScriptStyle(a.value())) {
+          AddProblem(problems, Cat("the XHTML element <", n.name(),
+                                   "> has a style attribute that can run script"));
         }
       }
     } else if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
@@ -550,7 +594,7 @@ void CheckXhtml(std::string_view s, std::vector<std::string>& problems) {
     if (!n || n == root) break;
     n = n.next_sibling();
   }
-  if (!has_content) problems.push_back("the narrative has no content (txt-2)");
+  if (!has_content) AddProblem(problems, "the narrative has no content (txt-2)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -586,8 +630,7 @@ class Validator {
       return;
     }
     if (td->is_abstract) {
-      Add("invalid", Cat("'", type, "' is an abstract type; use a concrete resource type"),
-          path);
+      Add("invalid", Cat("'", type, "' is an abstract type; use a concrete resource type"), path);
       return;
     }
     if (!allowed.empty() && allowed != "Resource" && !IsA(type, allowed)) {
@@ -597,13 +640,12 @@ class Validator {
     if (path.empty()) path = type;
     if (contained) {
       if (v.Find("contained") != nullptr) {
-        Add("invalid",
-            "A contained resource must not contain other resources (dom-2)",
+        Add("invalid", "A contained resource must not contain other resources (dom-2)",
             Cat(path, ".contained"));
       }
-      if (const Value* meta = v.Find("meta"); meta != nullptr && meta->is_object() &&
-                                              (meta->Find("versionId") != nullptr ||
-                                               meta->Find("lastUpdated") != nullptr)) {
+      if (const Value* meta = v.Find("meta");
+          meta != nullptr && meta->is_object() &&
+          (meta->Find("versionId") != nullptr || meta->Find("lastUpdated") != nullptr)) {
         Add("invalid",
             "A contained resource must not have meta.versionId or meta.lastUpdated (dom-4)",
             Cat(path, ".meta"));
@@ -661,9 +703,8 @@ class Validator {
       (underscore ? it->ext : it->value) = &m.value;
     }
 
-    const ElementDef* seen_choice_first[4] = {};
-    std::string_view seen_choice_name[4] = {};
-    size_t seen_choices = 0;
+    // The first JSON name seen for each choice element: a second type is an error.
+    std::vector<std::pair<const ElementDef*, std::string_view>> choices_seen;
     bool extension_has_value = false;
     for (Entry& e : entries) {
       e.child = e.name.empty() ? std::nullopt : defs_.ResolveChild(context, e.name);
@@ -679,22 +720,18 @@ class Validator {
       const ElementDef* el = e.child->element;
       if (el->is_choice) {
         if (type == "Extension" && el->name == "value") extension_has_value = true;
-        bool duplicate = false;
-        for (size_t i = 0; i < seen_choices; ++i) {
-          if (seen_choice_first[i] == el) {
-            size_t mark = path.size();
-            path.append(".").append(el->name);
-            Add("structure",
-                Cat("Only one type of ", el->name, "[x] may be present, found '",
-                    seen_choice_name[i], "' and '", e.name, "'"),
-                path);
-            path.resize(mark);
-            duplicate = true;
-          }
-        }
-        if (!duplicate && seen_choices < 4) {
-          seen_choice_first[seen_choices] = el;
-          seen_choice_name[seen_choices++] = e.name;
+        auto first = std::find_if(choices_seen.begin(), choices_seen.end(),
+                                  [&](const auto& c) { return c.first == el; });
+        if (first == choices_seen.end()) {
+          choices_seen.emplace_back(el, e.name);
+        } else {
+          size_t mark = path.size();
+          path.append(".").append(el->name);
+          Add("structure",
+              Cat("Only one type of ", el->name, "[x] may be present, found '", first->second,
+                  "' and '", e.name, "'"),
+              path);
+          path.resize(mark);
         }
       }
       ValidateElement(e, path);
@@ -704,9 +741,8 @@ class Validator {
     for (const ElementDef* el : defs_.ChildElements(context)) {
       if (el->min <= 0) continue;
       if (mode == Mode::kPrimitiveExtension && el->name == "value") continue;
-      bool present = std::any_of(entries.begin(), entries.end(), [&](const Entry& e) {
-        return e.child && e.child->element == el;
-      });
+      bool present = std::any_of(entries.begin(), entries.end(),
+                                 [&](const Entry& e) { return e.child && e.child->element == el; });
       if (!present) {
         size_t mark = path.size();
         path.append(".").append(el->name);
@@ -727,8 +763,7 @@ class Validator {
               path);
         }
       } else if (obj.members().size() == 1 && obj.members()[0].key == "id") {
-        Add("invalid", "An element must have a value or children other than 'id' (ele-1)",
-            path);
+        Add("invalid", "An element must have a value or children other than 'id' (ele-1)", path);
       }
     }
   }
@@ -750,9 +785,8 @@ class Validator {
                  "[x] (allowed:");
       for (const std::string& t : el->types) {
         std::string suffix = t;
-        suffix[0] = static_cast<char>(suffix[0] >= 'a' && suffix[0] <= 'z'
-                                          ? suffix[0] - 'a' + 'A'
-                                          : suffix[0]);
+        suffix[0] = static_cast<char>(suffix[0] >= 'a' && suffix[0] <= 'z' ? suffix[0] - 'a' + 'A'
+                                                                           : suffix[0]);
         hint.append(" ").append(el->name).append(suffix);
       }
       hint.append(")");
@@ -786,8 +820,8 @@ class Validator {
     bool primitive = e.type != nullptr && e.type->kind == TypeKind::kPrimitive;
     if (e.ext != nullptr && !primitive) {
       Add("structure",
-          Cat("'_", e.name, "' is only allowed for primitive elements, and '", e.name,
-              "' is a ", type),
+          Cat("'_", e.name, "' is only allowed for primitive elements, and '", e.name, "' is a ",
+              type),
           path);
     }
 
@@ -820,7 +854,8 @@ class Validator {
       if (v != nullptr) {
         if (v->is_array()) {
           Add("structure",
-              Cat("Element '", e.name, "' does not repeat: expected a single value, found an "
+              Cat("Element '", e.name,
+                  "' does not repeat: expected a single value, found an "
                   "array"),
               path);
         } else if (v->is_null()) {
@@ -850,8 +885,8 @@ class Validator {
         va = &v->array();
         if (va->empty()) Add("structure", Cat("Array '", e.name, "' is empty; omit it"), path);
       } else {
-        Add("structure", Cat("Element '", e.name, "' repeats: expected an array, found ",
-                             JsonKindName(*v)),
+        Add("structure",
+            Cat("Element '", e.name, "' repeats: expected an array, found ", JsonKindName(*v)),
             path);
         if (!v->is_null()) CheckPrimitive(e, *v, path);
       }
@@ -861,9 +896,8 @@ class Validator {
         xa = &x->array();
         if (xa->empty()) Add("structure", Cat("Array '_", e.name, "' is empty; omit it"), path);
       } else {
-        Add("structure", Cat("'_", e.name, "' repeats: expected an array, found ",
-                             JsonKindName(*x)),
-            path);
+        Add("structure",
+            Cat("'_", e.name, "' repeats: expected an array, found ", JsonKindName(*x)), path);
         if (x->is_object()) ValidatePrimitiveExtension(e, *x, path);
       }
     }
@@ -883,14 +917,12 @@ class Validator {
       path.append("[").append(std::to_string(i)).append("]");
       if (v_null && x_null) {
         Add("structure",
-            xa == nullptr
-                ? Cat("null in '", e.name, "' is only allowed where '_", e.name,
-                      "' has an entry at the same index")
-            : va == nullptr
-                ? Cat("null in '_", e.name, "' is only allowed where '", e.name,
-                      "' has a value at the same index")
-                : Cat("Item ", std::to_string(i), " of '", e.name, "' and '_", e.name,
-                      "' is null in both"),
+            xa == nullptr   ? Cat("null in '", e.name, "' is only allowed where '_", e.name,
+                                  "' has an entry at the same index")
+            : va == nullptr ? Cat("null in '_", e.name, "' is only allowed where '", e.name,
+                                  "' has a value at the same index")
+                            : Cat("Item ", std::to_string(i), " of '", e.name, "' and '_", e.name,
+                                  "' is null in both"),
             path);
       }
       if (!v_null) {
@@ -903,8 +935,7 @@ class Validator {
       if (!x_null) {
         if (!xi->is_object()) {
           Add("structure",
-              Cat("Items of '_", e.name, "' must be objects or null, found ",
-                  JsonKindName(*xi)),
+              Cat("Items of '_", e.name, "' must be objects or null, found ", JsonKindName(*xi)),
               path);
         } else {
           ValidatePrimitiveExtension(e, *xi, path);
@@ -934,8 +965,8 @@ class Validator {
       return;
     }
     if (!v.is_bool()) {
-      std::string_view text = v.is_number() ? std::string_view(v.number_text())
-                                            : std::string_view(v.string_value());
+      std::string_view text =
+          v.is_number() ? std::string_view(v.number_text()) : std::string_view(v.string_value());
       if (std::string why = CheckLexical(td, text); !why.empty()) {
         Add("value", Cat("Invalid ", td.name, " ", Quote(text), ": ", why), path);
         return;
@@ -1035,8 +1066,7 @@ class Validator {
     }
     if (!v.is_array()) {
       Add("structure",
-          Cat("Element '", e.name, "' repeats: expected an array, found ", JsonKindName(v)),
-          path);
+          Cat("Element '", e.name, "' repeats: expected an array, found ", JsonKindName(v)), path);
       if (v.is_object()) ValidateComplexItem(e, v, path);
       return 1;
     }
@@ -1060,8 +1090,7 @@ class Validator {
     const std::string& type = e.child->type;
     if (!item.is_object()) {
       Add("structure",
-          Cat("Expected a JSON object for a '", type, "' value, found ", JsonKindName(item)),
-          path);
+          Cat("Expected a JSON object for a '", type, "' value, found ", JsonKindName(item)), path);
       return;
     }
     if (e.type != nullptr && e.type->kind == TypeKind::kResource) {
@@ -1160,8 +1189,9 @@ class Validator {
                        ? seg.size() == 1 && q + 1 < s.size()  // conditional: Type?query
                        : (seg.size() == 2 || (seg.size() == 4 && seg[2] == "_history"));
       if (!shape) {
-        why = "expected Type/id, Type/id/_history/version, Type?query (conditional), an "
-              "absolute URL, #id, urn:uuid: or urn:oid:";
+        why =
+            "expected Type/id, Type/id/_history/version, Type?query (conditional), an "
+            "absolute URL, #id, urn:uuid: or urn:oid:";
         type = {};
       } else if (!defs_.IsResourceType(type)) {
         why = Cat("'", type, "' is not a resource type");
@@ -1183,8 +1213,10 @@ class Validator {
       std::string allowed;
       for (const std::string& t : targets) allowed.append(allowed.empty() ? "" : ", ").append(t);
       Add("invalid",
-          Cat("The reference ", Quote(s), " points to a ", type, ", which is not allowed here "
-              "(allowed: ", allowed, ")"),
+          Cat("The reference ", Quote(s), " points to a ", type,
+              ", which is not allowed here "
+              "(allowed: ",
+              allowed, ")"),
           path);
     }
     path.resize(mark);

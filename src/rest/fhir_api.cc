@@ -259,9 +259,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     if (method != "POST") return engine::MethodNotAllowed("use POST for _search");
     engine::QueryParams params = SearchParams(request.query);
     for (auto& p : engine::ParseQueryString(request.body)) params.push_back(std::move(p));
-    seg.resize(1);
     http::Request copy = request;
     copy.method = "GET";
+    copy.path = options_.base_path + "/" + type;
     copy.query = params;
     return Route(copy, output);
   }

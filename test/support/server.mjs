@@ -39,7 +39,7 @@ export async function startServer({ dataDir, args = [] } = {}) {
 }
 
 export async function fhir(base, method, path, { body, headers = {}, raw = false } = {}) {
-  const init = { method, headers: { ...headers } };
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(20000) };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     if (!init.headers['Content-Type']) init.headers['Content-Type'] = 'application/fhir+json';
