@@ -2,6 +2,7 @@
 #   make run    install what is missing, build (release), load demo data on first start, serve
 #   make test   install what is missing, build, run every test through CTest
 #   make bench  benchmarks (prints each figure; see docs/performance.md)
+#   make fuzz   libFuzzer targets (clang), FUZZ_SECONDS each
 SHELL := /bin/bash
 JOBS ?= 2
 PORT ?= 8080
@@ -9,7 +10,7 @@ DATA ?= var
 RELEASE_DIR := build/release
 DEBUG_DIR := build/debug
 
-.PHONY: deps build run test test-sanitize bench clean format
+.PHONY: deps build run test test-sanitize bench fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -32,6 +33,9 @@ test-sanitize: deps
 
 bench: build
 	bench/run-all.sh
+
+fuzz: deps
+	scripts/run-fuzz
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i

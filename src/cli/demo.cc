@@ -1,5 +1,6 @@
 #include "cli/demo.h"
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -112,7 +113,11 @@ Value Transaction(Value entries) {
   return b;
 }
 
-std::string TwoDigits(uint64_t n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+std::string TwoDigits(uint64_t n) {
+  char buf[8];
+  std::snprintf(buf, sizeof(buf), "%02u", static_cast<unsigned>(n % 100));
+  return buf;
+}
 
 Value Establishments() {
   Value entries = Value::MakeArray();
@@ -153,10 +158,12 @@ Value PatientBundle(base::Random& rnd, int index) {
   std::string given = kGiven[rnd.Next64() % std::size(kGiven)];
   std::string family = kFamily[rnd.Next64() % std::size(kFamily)];
   std::string nhs = TestNhsNumber(100000 + static_cast<uint64_t>(index) * 7 + rnd.Next64() % 7);
-  std::string prison_number = std::string(1, static_cast<char>('A' + rnd.Next64() % 26)) +
-                              std::to_string(1000 + rnd.Next64() % 9000) +
-                              static_cast<char>('A' + rnd.Next64() % 26) +
-                              static_cast<char>('A' + rnd.Next64() % 26);
+  char prison_number[16];
+  std::snprintf(prison_number, sizeof(prison_number), "%c%04u%c%c",
+                static_cast<char>('A' + rnd.Next64() % 26),
+                static_cast<unsigned>(1000 + rnd.Next64() % 9000),
+                static_cast<char>('A' + rnd.Next64() % 26),
+                static_cast<char>('A' + rnd.Next64() % 26));
   int year = 1960 + static_cast<int>(rnd.Next64() % 45);
   std::string birth = std::to_string(year) + "-" + TwoDigits(1 + rnd.Next64() % 12) + "-" +
                       TwoDigits(1 + rnd.Next64() % 28);

@@ -56,10 +56,11 @@ absl::StatusOr<ReadResult> Repository::VRead(const std::string& type, const std:
 absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value resource,
                                                const WriteOptions& options) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
-    WriteContext ctx(d, txn);
+    WriteContext ctx(d, txn, /*prevalidated=*/true);
     result = ctx.Create(type, std::move(resource), options, nullptr);
     return result.status();
   }));
@@ -69,10 +70,11 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
 absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const std::string& id,
                                                Value resource, const WriteOptions& options) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
-    WriteContext ctx(d, txn);
+    WriteContext ctx(d, txn, /*prevalidated=*/true);
     result = ctx.Update(type, id, std::move(resource), options);
     return result.status();
   }));
@@ -83,10 +85,11 @@ absl::StatusOr<WriteResult> Repository::ConditionalUpdate(const std::string& typ
                                                           const QueryParams& query, Value resource,
                                                           const WriteOptions& options) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
-    WriteContext ctx(d, txn);
+    WriteContext ctx(d, txn, /*prevalidated=*/true);
     result = ctx.ConditionalUpdate(type, query, std::move(resource), options);
     return result.status();
   }));

@@ -48,11 +48,16 @@ Value Stamp(Value resource, const std::string& id, int64_t version, absl::Time w
 
 }  // namespace
 
-WriteContext::WriteContext(const WriteDeps& deps, store::Transaction& txn)
-    : deps_(deps), txn_(txn) {}
+WriteContext::WriteContext(const WriteDeps& deps, store::Transaction& txn, bool prevalidated)
+    : deps_(deps), txn_(txn), prevalidated_(prevalidated) {}
 
 // Checks resourceType against the URL type and validates the resource (422 with every issue).
 absl::Status WriteContext::Check(const std::string& type, const Value& resource) {
+  return CheckResource(deps_.definitions, type, resource);
+}
+
+absl::Status CheckResource(const fhir::Definitions& definitions, const std::string& type,
+                           const Value& resource) {
   if (!resource.is_object()) return BadRequest("the body must be a JSON object");
   std::string_view rt = resource.GetString("resourceType");
   if (rt != type) {
@@ -60,7 +65,7 @@ absl::Status WriteContext::Check(const std::string& type, const Value& resource)
                           type + "'",
                       "resourceType");
   }
-  fhir::Issues issues = fhir::ValidateResource(deps_.definitions, resource);
+  fhir::Issues issues = fhir::ValidateResource(definitions, resource);
   if (fhir::HasErrors(issues)) return Unprocessable(issues);
   return absl::OkStatus();
 }
@@ -110,7 +115,7 @@ absl::StatusOr<std::vector<store::StoredVersion>> WriteContext::Match(const std:
 
 absl::StatusOr<WriteResult> WriteContext::Create(const std::string& type, Value resource,
                                    const WriteOptions& options, const std::string* forced_id) {
-  TC_RETURN_IF_ERROR(Check(type, resource));
+  if (!prevalidated_) TC_RETURN_IF_ERROR(Check(type, resource));
   if (options.if_none_exist) {
     TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> matches,
                         Match(type, ParseQueryString(*options.if_none_exist)));
@@ -137,7 +142,7 @@ absl::StatusOr<WriteResult> WriteContext::Create(const std::string& type, Value 
 absl::StatusOr<WriteResult> WriteContext::Update(const std::string& type, const std::string& id,
                                    Value resource, const WriteOptions& options) {
   if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
-  TC_RETURN_IF_ERROR(Check(type, resource));
+  if (!prevalidated_) TC_RETURN_IF_ERROR(Check(type, resource));
   std::string_view body_id = resource.GetString("id");
   if (body_id.empty()) {
     return BadRequest("the resource must have an id for an update", type + ".id");

@@ -29,10 +29,18 @@ struct WriteDeps {
 
 ReadResult ToReadResult(store::StoredVersion v);
 
+// The body is a JSON object whose resourceType is `type` (else 400) and it passes base
+// validation (else 422 listing every issue).
+absl::Status CheckResource(const fhir::Definitions& definitions, const std::string& type,
+                           const fhir::Value& resource);
+
 // Not thread-safe: one per transaction callback.
 class WriteContext {
  public:
-  WriteContext(const WriteDeps& deps, store::Transaction& txn);
+  // `prevalidated`: resources given to Create/Update/ConditionalUpdate were already checked with
+  // Check() by the caller (outside the transaction, so validation does not run on the store's
+  // single writer thread). Patched resources are always checked here.
+  WriteContext(const WriteDeps& deps, store::Transaction& txn, bool prevalidated = false);
 
   // Checks resourceType against `type` and validates (422 listing every issue).
   absl::Status Check(const std::string& type, const fhir::Value& resource);
@@ -59,6 +67,7 @@ class WriteContext {
  private:
   const WriteDeps& deps_;
   store::Transaction& txn_;
+  bool prevalidated_;
 };
 
 }  // namespace tc::engine

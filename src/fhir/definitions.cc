@@ -85,7 +85,8 @@ bool ValueSetDef::Contains(std::string_view system, std::string_view code) const
   auto it = std::lower_bound(codes.begin(), codes.end(), std::make_pair(system, code),
                              [](const std::pair<std::string, std::string>& c,
                                 const std::pair<std::string_view, std::string_view>& v) {
-                               return std::tie(c.second, c.first) < std::tie(v.second, v.first);
+                               const std::string_view code_c = c.second, system_c = c.first;
+                               return std::tie(code_c, system_c) < std::tie(v.second, v.first);
                              });
   return it != codes.end() && it->second == code && it->first == system;
 }

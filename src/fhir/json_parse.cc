@@ -154,7 +154,11 @@ absl::StatusOr<Value> ParseJson(std::string_view text, const JsonParseOptions& o
     if (!s.ok()) return s;
   } else {
     // Scalar documents: parse through a wrapping array so On-Demand treats it as a value.
-    std::string wrapped = "[" + std::string(text) + "]";
+    std::string wrapped;
+    wrapped.reserve(text.size() + 2);
+    wrapped.push_back('[');
+    wrapped.append(text.data(), text.size());
+    wrapped.push_back(']');
     absl::StatusOr<Value> arr = ParseJson(wrapped, options);
     if (!arr.ok()) return arr.status();
     if (arr->size() != 1) return absl::InvalidArgumentError("malformed JSON");

@@ -2,7 +2,8 @@
 //   * every JSON resource of the spec package hl7.fhir.r4.examples (examples and definitions):
 //     JSON → tree → JSON → tree is identical, and tree → XML → tree is identical;
 //   * the HL7 fhir-test-cases R4 JSON examples: the same;
-//   * the UK Core XML examples: XML → tree → XML → tree is identical, and tree → JSON → tree.
+//   * the UK Core XML examples: XML → tree → XML → tree is identical, and tree → JSON → tree;
+//   * fixture XML files that are copies of spec JSON examples parse to exactly the spec's tree.
 // Each set prints its pass counts. Every resource is also validated (fhir/validate.h) and
 // validation passes are counted separately; resources the spec itself
 // ships invalid are listed, with reasons, in testdata/known-invalid-examples.txt (shared with the
@@ -22,9 +23,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/validate.h"
 #include "fhir/value.h"
 #include "fhir/xml.h"
-#include "fhir/validate.h"
 #include "gtest/gtest.h"
 
 namespace tc::fhir {
@@ -171,7 +172,7 @@ struct SetResult {
   int json_round_trip = 0;
   int xml_round_trip = 0;
   int validated = 0;
-    std::vector<std::string> failures;        // unexpected: fail the test
+  std::vector<std::string> failures;        // unexpected: fail the test
   std::vector<std::string> known_failures;  // listed as known invalid, with the reason
   absl::flat_hash_set<std::string> known_seen;
 
@@ -345,6 +346,29 @@ TEST(RoundTripConformance, UkCoreXmlExamples) {
   r.Print("uk-core/examples (XML)");
   EXPECT_GT(r.resources, 0);
   EXPECT_EQ(r.failures.size(), 0u) << "see the FAIL lines above";
+}
+
+// Independent check of the XML reading against the spec's own JSON: fixture XML files whose
+// content is identical to a spec package JSON example must parse to exactly that tree
+// (narrative text included).
+TEST(RoundTripConformance, FixtureXmlMatchesSpecJson) {
+  const fs::path fixtures = fs::path(TC_FIXTURES_DIR) / "hl7-fhir-test-cases/r4/fhirpath";
+  const fs::path spec = fs::path(TC_NODE_MODULES_DIR) / "hl7.fhir.r4.examples";
+  if (!fs::exists(fixtures) || !fs::exists(spec)) {
+    GTEST_SKIP() << "needs " << fixtures << " and " << spec;
+  }
+  constexpr std::pair<std::string_view, std::string_view> kPairs[] = {
+      {"patient-example.xml", "Patient-example.json"},
+      {"questionnaire-example.xml", "Questionnaire-3141.json"},
+  };
+  for (const auto& [xml_file, json_file] : kPairs) {
+    absl::StatusOr<Value> from_xml = ParseXml(Defs(), ReadFile(fixtures / xml_file));
+    ASSERT_TRUE(from_xml.ok()) << xml_file << ": " << from_xml.status();
+    absl::StatusOr<Value> from_json = ParseJson(ReadFile(spec / json_file));
+    ASSERT_TRUE(from_json.ok()) << json_file << ": " << from_json.status();
+    EXPECT_EQ(*from_xml, *from_json) << xml_file << " vs " << json_file << " differ at "
+                                     << FirstDifference(*from_xml, *from_json, "");
+  }
 }
 
 }  // namespace

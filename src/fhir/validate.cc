@@ -718,6 +718,20 @@ class Validator {
       }
       e.type = defs_.FindType(e.child->type);
       const ElementDef* el = e.child->element;
+      if (e.ext != nullptr && mode != Mode::kResource &&
+          (el->name == "id" || (type == "Extension" && el->name == "url"))) {
+        // Element.id and Extension.url are XML attributes: they cannot carry extensions.
+        size_t mark = path.size();
+        path.append(".").append(el->name);
+        Add("structure",
+            Cat("'_", e.name,
+                "' is not allowed: ", type == "Extension" ? "Extension.url" : "an element's id",
+                " cannot have extensions"),
+            path);
+        path.resize(mark);
+        e.ext = nullptr;
+        if (e.value == nullptr) continue;
+      }
       if (el->is_choice) {
         if (type == "Extension" && el->name == "value") extension_has_value = true;
         auto first = std::find_if(choices_seen.begin(), choices_seen.end(),

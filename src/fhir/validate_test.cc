@@ -190,6 +190,14 @@ TEST(ValidateTest, NullsAndPrimitiveExtensions) {
                  "Patient.birthDate.extension[0].url", "required");
   ExpectOneIssue(R"({"resourceType":"Patient","_name":[{"id":"n"}],"name":[{"text":"x"}]})",
                  "Patient.name", "structure");
+  // Element ids and Extension.url are attributes in XML: no extensions on them. Resource.id is
+  // an element and may have them.
+  ExpectOneIssue(R"({"resourceType":"Patient","name":[{"id":"a","_id":{"id":"b"},"text":"x"}]})",
+                 "Patient.name[0].id", "structure");
+  ExpectOneIssue(R"({"resourceType":"Patient","extension":[{"url":"http://e","_url":{"id":"u"},
+                     "valueString":"x"}]})",
+                 "Patient.extension[0].url", "structure");
+  ExpectValid(R"({"resourceType":"Patient","id":"a","_id":{"id":"b"}})");
 }
 
 TEST(ValidateTest, PrimitiveValues) {

@@ -24,6 +24,10 @@ Value Value::String(std::string s) {
   return v;
 }
 
+Value Value::Null() { return Value(); }
+
+Value Value::MakeArray() { return MakeArray(Array{}); }
+
 Value Value::MakeArray(Array items) {
   Value v;
   v.data_ = std::move(items);

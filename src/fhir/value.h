@@ -36,13 +36,14 @@ class Value {
   // A null value.
   Value() = default;
 
-  static Value Null() { return Value(); }
+  static Value Null();
   static Value Bool(bool b);
   // REQUIRES: `lexical` is a valid JSON number (the caller checked it).
   static Value Number(std::string lexical);
   static Value Integer(int64_t i);
   static Value String(std::string s);
-  static Value MakeArray(Array items = {});
+  static Value MakeArray();
+  static Value MakeArray(Array items);
   static Value Object();
 
   Kind kind() const { return static_cast<Kind>(data_.index()); }

@@ -3,7 +3,9 @@
 #include "fhir/xml_internal.h"
 
 #include <cstdint>
+#include <cstring>
 
+#include "absl/container/flat_hash_set.h"
 
 namespace tc::fhir::xml_internal {
 namespace {
@@ -264,8 +266,7 @@ absl::Status AppendAttributeEscaped(std::string_view s, std::string& out) {
       char32_t cp;
       len = DecodeUtf8(s, i, cp);
       if (len == 0) {
-        return absl::InvalidArgumentError(
-            Cat("string is not valid UTF-8 (byte ", i, ")"));
+        return absl::InvalidArgumentError(Cat("string is not valid UTF-8 (byte ", i, ")"));
       }
       if (!IsXmlChar(cp)) {
         return absl::InvalidArgumentError(
@@ -275,18 +276,32 @@ absl::Status AppendAttributeEscaped(std::string_view s, std::string& out) {
       continue;
     }
     switch (c) {
-      case '&': replacement = "&amp;"; break;
-      case '<': replacement = "&lt;"; break;
-      case '>': replacement = "&gt;"; break;
-      case '"': replacement = "&quot;"; break;
-      case '\t': replacement = "&#x9;"; break;
-      case '\n': replacement = "&#xA;"; break;
-      case '\r': replacement = "&#xD;"; break;
+      case '&':
+        replacement = "&amp;";
+        break;
+      case '<':
+        replacement = "&lt;";
+        break;
+      case '>':
+        replacement = "&gt;";
+        break;
+      case '"':
+        replacement = "&quot;";
+        break;
+      case '\t':
+        replacement = "&#x9;";
+        break;
+      case '\n':
+        replacement = "&#xA;";
+        break;
+      case '\r':
+        replacement = "&#xD;";
+        break;
       default:
         if (c < 0x20) {
-          return absl::InvalidArgumentError(Cat(
-              "string holds a control character XML cannot carry (U+00", kHexDigits[c >> 4],
-              kHexDigits[c & 0xF], ")"));
+          return absl::InvalidArgumentError(
+              Cat("string holds a control character XML cannot carry (U+00", kHexDigits[c >> 4],
+                  kHexDigits[c & 0xF], ")"));
         }
         ++i;
         continue;
@@ -298,6 +313,40 @@ absl::Status AppendAttributeEscaped(std::string_view s, std::string& out) {
   }
   out.append(s.data() + run, n - run);
   return absl::OkStatus();
+}
+
+bool HasDuplicateAttributes(pugi::xml_node e) {
+  size_t count = 0;
+  for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) ++count;
+  if (count < 2) return false;
+  if (count <= 16) {
+    for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
+      for (pugi::xml_attribute b = a.next_attribute(); b; b = b.next_attribute()) {
+        if (std::strcmp(a.name(), b.name()) == 0) return true;
+      }
+    }
+    return false;
+  }
+  absl::flat_hash_set<std::string_view> names;  // many attributes: stay linear
+  for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
+    if (!names.insert(a.name()).second) return true;
+  }
+  return false;
+}
+
+pugi::xml_node FindDuplicateAttributes(pugi::xml_node root) {
+  pugi::xml_node n = root;
+  while (n) {
+    if (n.type() == pugi::node_element && HasDuplicateAttributes(n)) return n;
+    if (n.first_child()) {
+      n = n.first_child();
+      continue;
+    }
+    while (n != root && !n.next_sibling()) n = n.parent();
+    if (n == root) break;
+    n = n.next_sibling();
+  }
+  return pugi::xml_node();
 }
 
 bool IsJsonNumber(std::string_view s) {

@@ -5,28 +5,28 @@
 // output.
 #pragma once
 
-#include <concepts>
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "pugixml.hpp"
 
 namespace tc::fhir::xml_internal {
 
 // String building (absl::StrCat takes absl::string_view, which in Debian's abseil is not
 // std::string_view): Cat("at ", name, "[", 3, "]").
-inline void AppendPiece(std::string& out, std::string_view s) { out.append(s); }
 template <typename T>
-  requires std::integral<T> && (!std::same_as<T, char>) && (!std::same_as<T, bool>)
-void AppendPiece(std::string& out, T v) {
-  out.append(std::to_string(v));
-}
-template <typename T>
-  requires std::same_as<T, absl::string_view>
-void AppendPiece(std::string& out, T s) {
-  out.append(s.data(), s.size());
+void AppendPiece(std::string& out, const T& piece) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>) {
+    out.append(std::to_string(piece));
+  } else if constexpr (std::is_same_v<T, absl::string_view>) {
+    out.append(piece.data(), piece.size());
+  } else {
+    out.append(std::string_view(piece));
+  }
 }
 template <typename... Pieces>
 void Append(std::string& out, const Pieces&... pieces) {
@@ -72,6 +72,14 @@ size_t ElementEnd(std::string_view text, size_t start);
 // keeps them). Returns InvalidArgument when `s` is not valid UTF-8 or holds a character XML 1.0
 // cannot carry; `out` may then hold a partial result.
 absl::Status AppendAttributeEscaped(std::string_view s, std::string& out);
+
+// True when element `e` has two attributes of the same name (pugixml accepts that; XML forbids
+// it).
+bool HasDuplicateAttributes(pugi::xml_node e);
+
+// The first element, in document order, of the subtree rooted at `root` (itself included) that
+// has duplicate attributes; an empty node when there is none.
+pugi::xml_node FindDuplicateAttributes(pugi::xml_node root);
 
 // True when `s` is a JSON number (RFC 8259 grammar): -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 bool IsJsonNumber(std::string_view s);

@@ -117,8 +117,8 @@ class XmlParser {
 
   absl::StatusOr<Value> Parse() {
     if (text_.size() > options_.max_bytes) {
-      return absl::InvalidArgumentError(Cat("XML document is larger than ",
-                                                     options_.max_bytes, " bytes"));
+      return absl::InvalidArgumentError(
+          Cat("XML document is larger than ", options_.max_bytes, " bytes"));
     }
     if (absl::Status s = xml_internal::CheckXmlText(text_, options_.max_depth); !s.ok()) {
       return s;
@@ -128,9 +128,9 @@ class XmlParser {
         doc.load_buffer(text_.data(), text_.size(), pugi::parse_default | pugi::parse_declaration,
                         pugi::encoding_utf8);
     if (!result) {
-      return absl::InvalidArgumentError(Cat(
-          "malformed XML at ", Where(text_, static_cast<size_t>(result.offset)), ": ",
-          result.description()));
+      return absl::InvalidArgumentError(Cat("malformed XML at ",
+                                            Where(text_, static_cast<size_t>(result.offset)), ": ",
+                                            result.description()));
     }
     pugi::xml_node root;
     for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
@@ -138,8 +138,8 @@ class XmlParser {
         case pugi::node_declaration: {
           const std::string_view encoding = n.attribute("encoding").value();
           if (!encoding.empty() && !EqualsIgnoreCase(encoding, "UTF-8")) {
-            return absl::InvalidArgumentError(Cat(
-                "XML encoding \"", encoding, "\" is not supported (FHIR XML must be UTF-8)"));
+            return absl::InvalidArgumentError(
+                Cat("XML encoding \"", encoding, "\" is not supported (FHIR XML must be UTF-8)"));
           }
           break;
         }
@@ -165,8 +165,8 @@ class XmlParser {
     const std::optional<std::string_view> ns = ResolvePrefix(in_scope, prefix);
     if (!ns || *ns != kFhirNamespace) {
       return absl::InvalidArgumentError(Cat("root element <", root.name(),
-                                                     "> is not in the FHIR namespace \"",
-                                                     kFhirNamespace, "\""));
+                                            "> is not in the FHIR namespace \"", kFhirNamespace,
+                                            "\""));
     }
     if (!defs_.IsResourceType(local)) {
       return absl::InvalidArgumentError(
@@ -236,6 +236,34 @@ class XmlParser {
     if (depth > options_.max_depth) {
       return Error(frame, Cat("elements nested deeper than ", options_.max_depth));
     }
+    if (absl::Status s = ParseAttributes(context, kind, elem, scope, frame, obj, value_attr);
+        !s.ok()) {
+      return s;
+    }
+    std::vector<Slot> slots;
+    for (pugi::xml_node n = elem.first_child(); n; n = n.next_sibling()) {
+      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
+        return Error(frame,
+                     "text content is not allowed in FHIR elements (values go in 'value' "
+                     "attributes)");
+      }
+      if (n.type() != pugi::node_element) continue;  // comments, PIs
+      if (absl::Status s = ParseChild(context, kind, n, scope, depth, frame, slots); !s.ok()) {
+        return s;
+      }
+    }
+    AddSlots(slots, obj);
+    return absl::OkStatus();
+  }
+
+  // The attributes of an element: Element.id, Extension.url, a primitive's value. Namespace
+  // declarations and attributes in foreign namespaces (xsi:schemaLocation...) are skipped.
+  absl::Status ParseAttributes(std::string_view context, ContentKind kind, pugi::xml_node elem,
+                               const NsScope* scope, const PathFrame* frame, Value& obj,
+                               const char** value_attr) const {
+    if (xml_internal::HasDuplicateAttributes(elem)) {
+      return Error(frame, "element has two attributes of the same name");
+    }
     const bool is_extension = context == "Extension" && kind == ContentKind::kComplex;
     Value::Members& members = obj.mutable_members();
     for (pugi::xml_attribute a = elem.first_attribute(); a; a = a.next_attribute()) {
@@ -245,10 +273,8 @@ class XmlParser {
       if (!prefix.empty()) {
         const std::optional<std::string_view> ns = ResolvePrefix(scope, prefix);
         if (!ns) return Error(frame, Cat("undeclared namespace prefix '", prefix, "'"));
-        if (*ns == kFhirNamespace) {
-          return Error(frame, Cat("unexpected attribute '", name, "'"));
-        }
-        continue;  // foreign attributes (xsi:schemaLocation, xml:lang...) carry no FHIR content
+        if (*ns == kFhirNamespace) return Error(frame, Cat("unexpected attribute '", name, "'"));
+        continue;
       }
       if (kind != ContentKind::kResource && local == "id") {
         members.push_back({"id", Value::String(a.value())});
@@ -260,134 +286,140 @@ class XmlParser {
         return Error(frame, Cat("unexpected attribute '", name, "'"));
       }
     }
+    return absl::OkStatus();
+  }
 
-    std::vector<Slot> slots;
-    for (pugi::xml_node n = elem.first_child(); n; n = n.next_sibling()) {
-      if (n.type() == pugi::node_pcdata || n.type() == pugi::node_cdata) {
-        return Error(frame, "text content is not allowed in FHIR elements (values go in 'value' "
-                            "attributes)");
-      }
-      if (n.type() != pugi::node_element) continue;  // comments, PIs
-      NsScope own;
-      const NsScope* child_scope = EnterScope(n, scope, own);
-      const auto [prefix, local] = SplitName(n.name());
-      const std::optional<std::string_view> ns = ResolvePrefix(child_scope, prefix);
-      if (!ns) {
-        return Error(frame, Cat("undeclared namespace prefix '", prefix, "' on <",
-                                         n.name(), ">"));
-      }
-      const bool xhtml_div = *ns == kXhtmlNamespace && local == "div";
-      if (*ns != kFhirNamespace && !xhtml_div) {
-        return Error(frame, Cat("element <", n.name(), "> is not in the FHIR namespace"));
-      }
-      if ((kind != ContentKind::kResource && local == "id") || (is_extension && local == "url") ||
-          (kind == ContentKind::kPrimitive && local == "value")) {
-        return Error(frame, Cat("'", local, "' must be an attribute, not an element"));
-      }
-      const std::optional<Definitions::Child> child = defs_.ResolveChild(context, local);
-      if (!child || (kind == ContentKind::kPrimitive && child->type != "Extension")) {
-        return Error(frame, Cat("unknown element '", local, "'"));
-      }
-      const bool is_xhtml = child->type == "xhtml";
-      if (is_xhtml != xhtml_div) {
-        return Error(frame, is_xhtml ? Cat("'", local, "' must be an XHTML <div> in \"",
-                                                    kXhtmlNamespace, "\"")
-                                     : Cat("element <", n.name(),
-                                                    "> is not in the FHIR namespace"));
-      }
-
-      Slot* slot = nullptr;
-      for (Slot& s : slots) {
-        if (s.element == child->element) {
-          slot = &s;
-          break;
-        }
-      }
-      const TypeDef* type = defs_.FindType(child->type);
-      const bool primitive = is_xhtml || (type != nullptr && type->kind == TypeKind::kPrimitive);
-      if (slot == nullptr) {
-        slots.push_back(Slot{.name = local,
-                             .element = child->element,
-                             .repeating = child->element->max != 1,
-                             .primitive = primitive});
-        slot = &slots.back();
-      } else if (slot->name != local) {
-        return Error(frame, Cat("'", local, "' and '", slot->name,
-                                         "' are two types for the same choice element"));
-      } else if (!slot->repeating) {
-        return Error(frame, Cat("'", local, "' appears more than once (it may not repeat)"));
-      }
-      const PathFrame child_frame{frame, local,
-                                  slot->repeating ? static_cast<int>(slot->values.size()) : -1};
-
-      if (is_xhtml) {
-        absl::StatusOr<std::string> div = DivText(n, prefix, &child_frame);
-        if (!div.ok()) return div.status();
-        slot->values.push_back(Value::String(*std::move(div)));
-        slot->extras.emplace_back();
-        slot->any_value = true;
-      } else if (type != nullptr && type->kind == TypeKind::kResource) {
-        Value resource;
-        if (absl::Status s = ParseContainer(n, child_scope, depth + 1, &child_frame, resource);
-            !s.ok()) {
-          return s;
-        }
-        slot->values.push_back(std::move(resource));
-      } else if (primitive) {
-        Value extra = Value::Object();
-        const char* value = nullptr;
-        if (absl::Status s = ParseContent(defs_.ChildContext(*child), ContentKind::kPrimitive, n,
-                                          child_scope, depth + 1, &child_frame, extra, &value);
-            !s.ok()) {
-          return s;
-        }
-        if (value == nullptr && extra.size() == 0) {
-          return Error(&child_frame, "primitive element has no value attribute, id or extension");
-        }
-        if (value != nullptr) {
-          absl::StatusOr<Value> v = PrimitiveValue(*type, value, &child_frame);
-          if (!v.ok()) return v.status();
-          slot->values.push_back(*std::move(v));
-          slot->any_value = true;
-        } else {
-          slot->values.emplace_back();
-        }
-        if (extra.size() != 0) {
-          slot->extras.push_back(std::move(extra));
-          slot->any_extra = true;
-        } else {
-          slot->extras.emplace_back();
-        }
-      } else {
-        Value value = Value::Object();
-        if (absl::Status s = ParseContent(defs_.ChildContext(*child), ContentKind::kComplex, n,
-                                          child_scope, depth + 1, &child_frame, value, nullptr);
-            !s.ok()) {
-          return s;
-        }
-        slot->values.push_back(std::move(value));
-      }
+  // One child element `n` of an element under `context`: resolved against the definitions and
+  // converted into (a new or existing) slot.
+  absl::Status ParseChild(std::string_view context, ContentKind kind, pugi::xml_node n,
+                          const NsScope* scope, int depth, const PathFrame* frame,
+                          std::vector<Slot>& slots) {
+    NsScope own;
+    const NsScope* child_scope = EnterScope(n, scope, own);
+    const auto [prefix, local] = SplitName(n.name());
+    const std::optional<std::string_view> ns = ResolvePrefix(child_scope, prefix);
+    if (!ns) {
+      return Error(frame, Cat("undeclared namespace prefix '", prefix, "' on <", n.name(), ">"));
     }
+    const bool xhtml_div = *ns == kXhtmlNamespace && local == "div";
+    if (*ns != kFhirNamespace && !xhtml_div) {
+      return Error(frame, Cat("element <", n.name(), "> is not in the FHIR namespace"));
+    }
+    const bool is_extension = context == "Extension" && kind == ContentKind::kComplex;
+    if ((kind != ContentKind::kResource && local == "id") || (is_extension && local == "url") ||
+        (kind == ContentKind::kPrimitive && local == "value")) {
+      return Error(frame, Cat("'", local, "' must be an attribute, not an element"));
+    }
+    const std::optional<Definitions::Child> child = defs_.ResolveChild(context, local);
+    // A primitive's only child elements are its extensions.
+    if (!child || (kind == ContentKind::kPrimitive && child->type != "Extension")) {
+      return Error(frame, Cat("unknown element '", local, "'"));
+    }
+    const bool is_xhtml = child->type == "xhtml";
+    if (is_xhtml != xhtml_div) {
+      return Error(
+          frame, is_xhtml ? Cat("'", local, "' must be an XHTML <div> in \"", kXhtmlNamespace, "\"")
+                          : Cat("element <", n.name(), "> is not in the FHIR namespace"));
+    }
+    const TypeDef* type = defs_.FindType(child->type);
+    const bool primitive = is_xhtml || (type != nullptr && type->kind == TypeKind::kPrimitive);
 
-    for (Slot& slot : slots) {
-      std::string name(slot.name);
-      if (slot.primitive) {
-        if (slot.repeating) {
-          if (slot.any_value) members.push_back({name, Value::MakeArray(std::move(slot.values))});
-          if (slot.any_extra) {
-            members.push_back({Cat("_", name), Value::MakeArray(std::move(slot.extras))});
-          }
-        } else {
-          if (slot.any_value) members.push_back({name, std::move(slot.values[0])});
-          if (slot.any_extra) members.push_back({Cat("_", name), std::move(slot.extras[0])});
-        }
-      } else if (slot.repeating) {
-        members.push_back({std::move(name), Value::MakeArray(std::move(slot.values))});
-      } else {
-        members.push_back({std::move(name), std::move(slot.values[0])});
+    Slot* slot = nullptr;
+    for (Slot& s : slots) {
+      if (s.element == child->element) slot = &s;
+    }
+    if (slot == nullptr) {
+      slot = &slots.emplace_back(Slot{.name = local,
+                                      .element = child->element,
+                                      .repeating = child->element->max != 1,
+                                      .primitive = primitive});
+    } else if (slot->name != local) {
+      return Error(frame, Cat("'", local, "' and '", slot->name,
+                              "' are two types for the same choice element"));
+    } else if (!slot->repeating) {
+      return Error(frame, Cat("'", local, "' appears more than once (it may not repeat)"));
+    }
+    const PathFrame child_frame{frame, local,
+                                slot->repeating ? static_cast<int>(slot->values.size()) : -1};
+
+    if (is_xhtml) {
+      absl::StatusOr<std::string> div = DivText(n, prefix, &child_frame);
+      if (!div.ok()) return div.status();
+      slot->values.push_back(Value::String(*std::move(div)));
+      slot->extras.emplace_back();
+      slot->any_value = true;
+      return absl::OkStatus();
+    }
+    if (type != nullptr && type->kind == TypeKind::kResource) {
+      Value resource;
+      if (absl::Status s = ParseContainer(n, child_scope, depth + 1, &child_frame, resource);
+          !s.ok()) {
+        return s;
       }
+      slot->values.push_back(std::move(resource));
+      return absl::OkStatus();
+    }
+    if (!primitive) {
+      Value value = Value::Object();
+      if (absl::Status s = ParseContent(defs_.ChildContext(*child), ContentKind::kComplex, n,
+                                        child_scope, depth + 1, &child_frame, value, nullptr);
+          !s.ok()) {
+        return s;
+      }
+      slot->values.push_back(std::move(value));
+      return absl::OkStatus();
+    }
+    Value extra = Value::Object();
+    const char* value = nullptr;
+    if (absl::Status s = ParseContent(defs_.ChildContext(*child), ContentKind::kPrimitive, n,
+                                      child_scope, depth + 1, &child_frame, extra, &value);
+        !s.ok()) {
+      return s;
+    }
+    if (value == nullptr && extra.size() == 0) {
+      return Error(&child_frame, "primitive element has no value attribute, id or extension");
+    }
+    if (value != nullptr) {
+      absl::StatusOr<Value> v = PrimitiveValue(*type, value, &child_frame);
+      if (!v.ok()) return v.status();
+      slot->values.push_back(*std::move(v));
+      slot->any_value = true;
+    } else {
+      slot->values.emplace_back();
+    }
+    if (extra.size() != 0) {
+      slot->extras.push_back(std::move(extra));
+      slot->any_extra = true;
+    } else {
+      slot->extras.emplace_back();
     }
     return absl::OkStatus();
+  }
+
+  // Adds the collected slots to `obj` as JSON properties: arrays for repeating elements; for
+  // primitives the `_name` sibling, and no property at all for an array of only nulls.
+  static void AddSlots(std::vector<Slot>& slots, Value& obj) {
+    Value::Members& members = obj.mutable_members();
+    for (Slot& slot : slots) {
+      std::string name(slot.name);
+      if (!slot.primitive) {
+        members.push_back({std::move(name), slot.repeating
+                                                ? Value::MakeArray(std::move(slot.values))
+                                                : std::move(slot.values[0])});
+        continue;
+      }
+      if (slot.any_extra) {
+        members.push_back({Cat("_", name), slot.repeating ? Value::MakeArray(std::move(slot.extras))
+                                                          : std::move(slot.extras[0])});
+      }
+      if (slot.any_value) {
+        // Inserted before its `_name` sibling, for readability of the JSON.
+        Value value =
+            slot.repeating ? Value::MakeArray(std::move(slot.values)) : std::move(slot.values[0]);
+        members.insert(slot.any_extra ? members.end() - 1 : members.end(),
+                       {std::move(name), std::move(value)});
+      }
+    }
   }
 
   absl::StatusOr<Value> PrimitiveValue(const TypeDef& type, std::string_view text,
@@ -420,6 +452,9 @@ class XmlParser {
     if (end == std::string_view::npos) {
       return Error(frame, "cannot locate the end of the narrative in the source text");
     }
+    if (xml_internal::FindDuplicateAttributes(div)) {
+      return Error(frame, "narrative has an element with two attributes of the same name");
+    }
     const std::string_view source = text_.substr(start, end - start);
     if (prefix.empty() && std::string_view(div.attribute("xmlns").value()) == kXhtmlNamespace) {
       return std::string(source);
@@ -436,7 +471,8 @@ class XmlParser {
       struct Renamer : pugi::xml_tree_walker {
         std::string_view strip;
         bool for_each(pugi::xml_node& node) override {
-          if (node.type() == pugi::node_element && std::string_view(node.name()).starts_with(strip)) {
+          if (node.type() == pugi::node_element &&
+              std::string_view(node.name()).starts_with(strip)) {
             node.set_name(std::string(node.name()).substr(strip.size()).c_str());
           }
           return true;

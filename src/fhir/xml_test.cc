@@ -118,7 +118,9 @@ TEST(ParseXml, RepeatingPrimitivesGetParallelArraysWithNulls) {
   ExpectXmlGives(R"(<Patient xmlns="http://hl7.org/fhir"><name>
         <given value="A"/>
         <given id="g2" value="B"/>
-        <given><extension url="http://example.org/x"><valueBoolean value="false"/></extension></given>
+        <given>
+          <extension url="http://example.org/x"><valueBoolean value="false"/></extension>
+        </given>
       </name></Patient>)",
                  R"({"resourceType":"Patient","name":[{
                      "given":["A","B",null],
@@ -132,7 +134,8 @@ TEST(ParseXml, PrimitiveArrayWithOnlyExtensionsHasNoValueArray) {
         <given><extension url="http://example.org/x"><valueString value="v"/></extension></given>
       </name></Patient>)",
                  R"({"resourceType":"Patient","name":[{
-                     "_given":[{"extension":[{"url":"http://example.org/x","valueString":"v"}]}]}]})");
+                     "_given":[{"extension":[
+                       {"url":"http://example.org/x","valueString":"v"}]}]}]})");
 }
 
 TEST(ParseXml, ChoiceElementsUseTheTypedName) {
@@ -160,7 +163,9 @@ TEST(ParseXml, ExtensionsHaveUrlAttributesAndNest) {
         <extension url="http://example.org/outer">
           <extension url="inner"><valueCode value="a"/></extension>
         </extension>
-        <modifierExtension url="http://example.org/mod"><valueBoolean value="true"/></modifierExtension>
+        <modifierExtension url="http://example.org/mod">
+          <valueBoolean value="true"/>
+        </modifierExtension>
       </Patient>)",
                  R"({"resourceType":"Patient",
                      "extension":[{"url":"http://example.org/outer",
@@ -207,7 +212,9 @@ TEST(ParseXml, BundleEntryAndParametersResources) {
                  R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1",
                      "resource":{"resourceType":"Patient","active":false}}]})");
   ExpectXmlGives(R"(<Parameters xmlns="http://hl7.org/fhir">
-        <parameter><name value="p"/><resource><Patient><id value="x"/></Patient></resource></parameter>
+        <parameter>
+          <name value="p"/><resource><Patient><id value="x"/></Patient></resource>
+        </parameter>
         <parameter><name value="n"/><valueInteger value="-3"/></parameter></Parameters>)",
                  R"({"resourceType":"Parameters","parameter":[
                      {"name":"p","resource":{"resourceType":"Patient","id":"x"}},
@@ -231,8 +238,8 @@ TEST(ParseXml, PrefixedOrInheritedXhtmlNamespaceIsDeclaredOnTheDiv) {
   ExpectXmlGives(R"(<Patient xmlns="http://hl7.org/fhir" xmlns:h="http://www.w3.org/1999/xhtml">
         <text><status value="generated"/><h:div><h:p>Hi <h:b>there</h:b></h:p></h:div></text>
       </Patient>)",
-                 R"({"resourceType":"Patient","text":{"status":"generated",
-                     "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hi <b>there</b></p></div>"}})");
+                 R"({"resourceType":"Patient","text":{"status":"generated","div":
+                 "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>Hi <b>there</b></p></div>"}})");
   ExpectXmlGives(R"(<f:Patient xmlns:f="http://hl7.org/fhir" xmlns="http://www.w3.org/1999/xhtml">
         <f:text><f:status value="generated"/><div><p>x</p></div></f:text></f:Patient>)",
                  R"({"resourceType":"Patient","text":{"status":"generated",
@@ -257,11 +264,12 @@ TEST(ParseXml, CommentsAndProcessingInstructionsAreIgnored) {
 }
 
 TEST(ParseXml, AttributeValuesKeepEscapedWhitespaceAndSpecialCharacters) {
-  absl::StatusOr<Value> v = ParseXml(
-      Defs(), R"(<Patient xmlns="http://hl7.org/fhir"><name><text value="a&#10;b&#9;c &lt;&amp;&gt; &quot;q&quot; &apos;s'
+  // A literal newline in an attribute value normalises to a space; &#10; keeps a newline.
+  absl::StatusOr<Value> v = ParseXml(Defs(), R"(<Patient xmlns="http://hl7.org/fhir"><name>
+      <text value="a&#10;b&#9;c &lt;&amp;&gt; &quot;q&quot; &apos;s'
 d"/></name></Patient>)");
   ASSERT_TRUE(v.ok()) << v.status();
-  const std::string expected = "a\nb\tc <&> \"q\" 's' d";  // a literal newline normalises to space
+  const std::string expected = "a\nb\tc <&> \"q\" 's' d";
   EXPECT_EQ(v->Find("name")->array()[0].GetString("text"), expected);
   absl::StatusOr<std::string> xml = WriteXml(Defs(), *v, false);
   ASSERT_TRUE(xml.ok()) << xml.status();
@@ -296,9 +304,10 @@ TEST(ParseXmlErrors, UnknownAttributesAndText) {
 TEST(ParseXmlErrors, NamespaceAndRoot) {
   ExpectXmlError(R"(<Patient><active value="true"/></Patient>)", "not in the FHIR namespace");
   ExpectXmlError(R"(<Patient xmlns="http://hl7.org/fhir/"/>)", "not in the FHIR namespace");
-  ExpectXmlError(R"(<Patient xmlns="http://hl7.org/fhir"><x:active xmlns:x="urn:other" value="true"/>
+  ExpectXmlError(
+      R"(<Patient xmlns="http://hl7.org/fhir"><x:active xmlns:x="urn:other" value="true"/>
       </Patient>)",
-                 "not in the FHIR namespace");
+      "not in the FHIR namespace");
   ExpectXmlError(R"(<HumanName xmlns="http://hl7.org/fhir"/>)", "not a FHIR resource type");
   ExpectXmlError(R"(<DomainResource xmlns="http://hl7.org/fhir"/>)", "not a FHIR resource type");
   ExpectXmlError(R"(<p:Patient xmlns="http://hl7.org/fhir"/>)", "not in the FHIR namespace");
@@ -316,6 +325,19 @@ TEST(ParseXmlErrors, ValuesMustMatchTheirJsonType) {
                  "invalid decimal");
   ExpectXmlError(R"(<Patient xmlns="http://hl7.org/fhir"><active/></Patient>)",
                  "no value attribute, id or extension at Patient.active");
+}
+
+TEST(ParseXmlErrors, DuplicateAttributesAreRejected) {
+  ExpectXmlError(R"(<Patient xmlns="http://hl7.org/fhir"><active value="true" value="false"/>
+      </Patient>)",
+                 "two attributes of the same name at Patient.active");
+  ExpectXmlError(R"(<Patient xmlns="http://hl7.org/fhir"><text><status value="generated"/>
+      <div xmlns="http://www.w3.org/1999/xhtml"><p class="a" class="b">x</p></div></text>
+      </Patient>)",
+                 "narrative has an element with two attributes of the same name");
+  ExpectWriteError(R"({"resourceType":"Patient","text":{"status":"generated",
+      "div":"<div xmlns=\"http://www.w3.org/1999/xhtml\" a=\"1\" a=\"2\">x</div>"}})",
+                   "two attributes of the same name");
 }
 
 TEST(ParseXmlErrors, NonRepeatingElementsMayNotRepeat) {
@@ -355,18 +377,21 @@ TEST(ParseXmlErrors, DtdsAndEntitiesAreRejected) {
 }
 
 TEST(ParseXmlErrors, EncodingMustBeUtf8) {
-  ExpectXmlError("<Patient xmlns=\"http://hl7.org/fhir\"><name><text value=\"caf\xE9\"/></name>"
-                 "</Patient>",
-                 "not valid UTF-8");
-  ExpectXmlError(R"(<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"/>)",
-                 "is not supported");
+  ExpectXmlError(
+      "<Patient xmlns=\"http://hl7.org/fhir\"><name><text value=\"caf\xE9\"/></name>"
+      "</Patient>",
+      "not valid UTF-8");
+  ExpectXmlError(
+      R"(<?xml version="1.0" encoding="ISO-8859-1"?><Patient xmlns="http://hl7.org/fhir"/>)",
+      "is not supported");
   ExpectXmlError(std::string("<Patient xmlns=\"http://hl7.org/fhir\"><name><text value=\"a\x01\"/>"
                              "</name></Patient>"),
                  "control character");
   // A BOM is fine.
-  ExpectXmlGives("\xEF\xBB\xBF<Patient xmlns=\"http://hl7.org/fhir\"><active value=\"true\"/>"
-                 "</Patient>",
-                 R"({"resourceType":"Patient","active":true})");
+  ExpectXmlGives(
+      "\xEF\xBB\xBF<Patient xmlns=\"http://hl7.org/fhir\"><active value=\"true\"/>"
+      "</Patient>",
+      R"({"resourceType":"Patient","active":true})");
 }
 
 TEST(ParseXmlErrors, SizeAndDepthLimits) {
@@ -434,7 +459,8 @@ TEST(WriteXml, PrettyOutput) {
 
 TEST(WriteXml, DivWithoutNamespaceGetsOne) {
   absl::StatusOr<std::string> xml = WriteXml(
-      Defs(), Json(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div>x</div>"}})"),
+      Defs(),
+      Json(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div>x</div>"}})"),
       false);
   ASSERT_TRUE(xml.ok()) << xml.status();
   EXPECT_THAT(*xml, HasSubstr(R"(<div xmlns="http://www.w3.org/1999/xhtml">x</div>)"));
@@ -458,25 +484,28 @@ TEST(WriteXml, RejectsTreesThatAreNotFhirJson) {
   ExpectWriteError(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div>x"}})",
                    "not well-formed");
   ExpectWriteError(
-      R"({"resourceType":"Patient","text":{"status":"generated","div":"<p xmlns=\"http://www.w3.org/1999/xhtml\">x</p>"}})",
+      R"({"resourceType":"Patient","text":{"status":"generated",
+          "div":"<p xmlns=\"http://www.w3.org/1999/xhtml\">x</p>"}})",
       "must be a <div>");
   ExpectWriteError(
-      R"({"resourceType":"Patient","text":{"status":"generated","div":"<!DOCTYPE div><div>x</div>"}})",
+      R"({"resourceType":"Patient","text":{"status":"generated",
+          "div":"<!DOCTYPE div><div>x</div>"}})",
       "DTDs");
-  ExpectWriteError(
-      R"({"resourceType":"Observation","valueString":"a","valueBoolean":true})",
-      "two types for the same choice element");
+  ExpectWriteError(R"({"resourceType":"Observation","valueString":"a","valueBoolean":true})",
+                   "two types for the same choice element");
   ExpectWriteError(R"({"resourceType":"Patient","_name":[{"id":"x"}]})",
                    "only allowed for primitive elements");
 }
 
 TEST(WriteXml, RoundTripsPrimitiveExtensionsInArrays) {
   const Value tree = Json(R"({"resourceType":"Patient","name":[{
-      "given":["A",null,"C"],"_given":[null,{"extension":[{"url":"u","valueCode":"x"}]},{"id":"c"}]}]})");
+      "given":["A",null,"C"],
+      "_given":[null,{"extension":[{"url":"u","valueCode":"x"}]},{"id":"c"}]}]})");
   absl::StatusOr<std::string> xml = WriteXml(Defs(), tree, false);
   ASSERT_TRUE(xml.ok()) << xml.status();
-  EXPECT_THAT(*xml, HasSubstr(R"(<given value="A"/><given><extension url="u"><valueCode value="x"/>)"
-                              R"(</extension></given><given id="c" value="C"/>)"));
+  EXPECT_THAT(*xml,
+              HasSubstr(R"(<given value="A"/><given><extension url="u"><valueCode value="x"/>)"
+                        R"(</extension></given><given id="c" value="C"/>)"));
   absl::StatusOr<Value> again = ParseXml(Defs(), *xml);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(*again, tree);

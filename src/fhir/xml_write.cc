@@ -65,8 +65,7 @@ class XmlWriter {
  private:
   absl::Status Error(const PathFrame* frame, std::string_view what) const {
     const std::string path = PathString(frame);
-    return absl::InvalidArgumentError(
-        path.empty() ? std::string(what) : Cat(what, " at ", path));
+    return absl::InvalidArgumentError(path.empty() ? std::string(what) : Cat(what, " at ", path));
   }
 
   void Indent(int depth) {
@@ -120,16 +119,15 @@ class XmlWriter {
         if (e.child.element == child->element) {
           if (e.name != name) {
             return Error(frame, Cat("'", name, "' and '", e.name,
-                                             "' are two types for the same choice element"));
+                                    "' are two types for the same choice element"));
           }
           entry = &e;
           break;
         }
       }
       if (entry == nullptr) {
-        entries.push_back(Entry{.order = OrderOf(children, child->element),
-                                .name = name,
-                                .child = *std::move(child)});
+        entries.push_back(Entry{
+            .order = OrderOf(children, child->element), .name = name, .child = *std::move(child)});
         entry = &entries.back();
       }
       (underscore ? entry->extras : entry->value) = &m.value;
@@ -188,12 +186,12 @@ class XmlWriter {
       return Error(frame, Cat("'_", e.name, "' is only allowed for primitive elements"));
     }
     if (e.value != nullptr && e.value->is_array() != repeating) {
-      return Error(frame, Cat("'", e.name, "' must ",
-                                       repeating ? "be an array" : "not be an array"));
+      return Error(frame,
+                   Cat("'", e.name, "' must ", repeating ? "be an array" : "not be an array"));
     }
     if (e.extras != nullptr && e.extras->is_array() != repeating) {
-      return Error(frame, Cat("'_", e.name, "' must ",
-                                       repeating ? "be an array" : "not be an array"));
+      return Error(frame,
+                   Cat("'_", e.name, "' must ", repeating ? "be an array" : "not be an array"));
     }
     if (!repeating) {
       const PathFrame own{frame, e.name, -1};
@@ -202,8 +200,7 @@ class XmlWriter {
     const size_t values = e.value != nullptr ? e.value->size() : 0;
     const size_t extras = e.extras != nullptr ? e.extras->size() : 0;
     if (e.value != nullptr && e.extras != nullptr && values != extras) {
-      return Error(frame, Cat("'", e.name, "' and '_", e.name,
-                                       "' arrays differ in length"));
+      return Error(frame, Cat("'", e.name, "' and '_", e.name, "' arrays differ in length"));
     }
     const size_t n = std::max(values, extras);
     if (n == 0) return Error(frame, Cat("'", e.name, "' is an empty array"));
@@ -323,8 +320,8 @@ class XmlWriter {
         doc.load_buffer(div.data(), div.size(), pugi::parse_default, pugi::encoding_utf8);
     if (!result) {
       return Error(frame, Cat("narrative is not well-formed XHTML (",
-                                       xml_internal::Where(div, static_cast<size_t>(result.offset)),
-                                       ": ", result.description(), ")"));
+                              xml_internal::Where(div, static_cast<size_t>(result.offset)), ": ",
+                              result.description(), ")"));
     }
     pugi::xml_node root;
     for (pugi::xml_node n = doc.first_child(); n; n = n.next_sibling()) {
@@ -338,19 +335,21 @@ class XmlWriter {
     if (!root || std::string_view(root.name()) != "div") {
       return Error(frame, "narrative must be a <div> element");
     }
+    if (xml_internal::FindDuplicateAttributes(root)) {
+      return Error(frame, "narrative has an element with two attributes of the same name");
+    }
     const ptrdiff_t name_offset = root.offset_debug();
     if (name_offset != 1) return Error(frame, "narrative must start with <div");
     const pugi::xml_attribute xmlns = root.attribute("xmlns");
     Indent(depth);
     if (xmlns) {
       if (std::string_view(xmlns.value()) != kXhtmlNamespace) {
-        return Error(frame, Cat("narrative <div> must be in the XHTML namespace \"",
-                                         kXhtmlNamespace, "\""));
+        return Error(
+            frame, Cat("narrative <div> must be in the XHTML namespace \"", kXhtmlNamespace, "\""));
       }
       out_.append(div);
     } else {
-      Append(out_, "<div xmlns=\"", kXhtmlNamespace, "\"",
-                      std::string_view(div).substr(4));
+      Append(out_, "<div xmlns=\"", kXhtmlNamespace, "\"", std::string_view(div).substr(4));
     }
     return absl::OkStatus();
   }

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <future>
@@ -36,19 +36,17 @@
 namespace tc::http {
 namespace {
 
+using ::tc::http::http_internal::EqualsIgnoreCase;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
-using ::tc::http::http_internal::EqualsIgnoreCase;
 using namespace std::chrono_literals;
 
 // String helpers on std::string_view (Debian's absl::string_view is a distinct type).
 void AppendPiece(std::string& out, std::string_view piece) { out.append(piece); }
 template <typename T>
-  requires std::is_arithmetic_v<T>
-void AppendPiece(std::string& out, T number) {
-  out.append(std::to_string(number));
-}
+requires std::is_arithmetic_v<T>
+void AppendPiece(std::string& out, T number) { out.append(std::to_string(number)); }
 template <typename... Pieces>
 std::string Cat(const Pieces&... pieces) {
   std::string out;
@@ -265,8 +263,8 @@ TEST(ParseTargetTest, PlusInPathIsLiteral) {
 TEST(ParseTargetTest, AbsoluteAndAsteriskForms) {
   std::string path, raw_query;
   std::vector<std::pair<std::string, std::string>> query;
-  ASSERT_TRUE(ParseTarget("http://example.org:8080/fhir/metadata?x=1", &path, &raw_query, &query)
-                  .ok());
+  ASSERT_TRUE(
+      ParseTarget("http://example.org:8080/fhir/metadata?x=1", &path, &raw_query, &query).ok());
   EXPECT_EQ(path, "/fhir/metadata");
   EXPECT_THAT(query, ElementsAre(Pair("x", "1")));
   ASSERT_TRUE(ParseTarget("https://example.org", &path, &raw_query, &query).ok());
@@ -278,8 +276,7 @@ TEST(ParseTargetTest, AbsoluteAndAsteriskForms) {
 TEST(ParseTargetTest, RejectsMalformedTargets) {
   std::string path, raw_query;
   std::vector<std::pair<std::string, std::string>> query;
-  EXPECT_EQ(ParseTarget("", &path, &raw_query, &query).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseTarget("", &path, &raw_query, &query).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_FALSE(ParseTarget("example.org:443", &path, &raw_query, &query).ok());
   EXPECT_FALSE(ParseTarget("/a%zzb", &path, &raw_query, &query).ok());
   EXPECT_FALSE(ParseTarget("/a%4", &path, &raw_query, &query).ok());
@@ -356,10 +353,10 @@ TEST(ServerTest, RoutesMethodsPathQueryHeadersAndBody) {
 
   for (std::string_view method : {"POST", "PUT"}) {
     std::string body = Cat("{\"resourceType\":\"Patient\",\"m\":\"", method, "\"}");
-    auto response = Exchange(
-        port, Cat(method, " /fhir/Patient/123 HTTP/1.1\r\nHost: h\r\n",
-                           "Content-Type: application/fhir+json\r\nContent-Length: ",
-                           body.size(), "\r\n\r\n", body));
+    auto response =
+        Exchange(port, Cat(method, " /fhir/Patient/123 HTTP/1.1\r\nHost: h\r\n",
+                           "Content-Type: application/fhir+json\r\nContent-Length: ", body.size(),
+                           "\r\n\r\n", body));
     ASSERT_TRUE(response.has_value()) << method;
     EXPECT_EQ(response->status, 200);
   }
@@ -612,9 +609,8 @@ TEST(ServerTest, OversizeBodyIs413AndServerCarriesOn) {
     // Chunked body growing past the limit.
     TestClient client(server->port());
     std::string chunk(600, 'a');
-    ASSERT_TRUE(client.Send(Cat(
-        "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n", "258\r\n", chunk,
-        "\r\n", "258\r\n", chunk, "\r\n", "0\r\n\r\n")));
+    ASSERT_TRUE(client.Send(Cat("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+                                "258\r\n", chunk, "\r\n", "258\r\n", chunk, "\r\n", "0\r\n\r\n")));
     auto response = client.Read();
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->status, 413);
@@ -623,8 +619,7 @@ TEST(ServerTest, OversizeBodyIs413AndServerCarriesOn) {
     // Exactly at the limit is fine.
     std::string body(1024, 'b');
     auto response = Exchange(
-        server->port(),
-        Cat("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1024\r\n\r\n", body));
+        server->port(), Cat("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 1024\r\n\r\n", body));
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->status, 200);
     EXPECT_EQ(response->body, "1024");
@@ -677,8 +672,8 @@ TEST(ServerTest, OversizeHeaderIs431) {
   std::unique_ptr<Server> server =
       StartOrDie(options, [](const Request&) { return TextResponse("ok"); });
   ASSERT_NE(server, nullptr);
-  auto response = Exchange(
-      server->port(), GetRequest("/", Cat("X-Big: ", std::string(8000, 'x'), "\r\n")));
+  auto response =
+      Exchange(server->port(), GetRequest("/", Cat("X-Big: ", std::string(8000, 'x'), "\r\n")));
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 431);
   auto fine = Exchange(server->port(), GetRequest("/"));
@@ -819,8 +814,8 @@ TEST(ServerTest, ManyConcurrentClients) {
       for (int i = 0; i < kRequests; ++i) {
         std::string path = Cat(i % 2 == 0 ? "/i/" : "/w/", t, "/", i);
         std::string body = Cat("b", t * 1000 + i);
-        if (!client.Send(Cat("POST ", path, " HTTP/1.1\r\nHost: h\r\nContent-Length: ",
-                                      body.size(), "\r\n\r\n", body))) {
+        if (!client.Send(Cat("POST ", path, " HTTP/1.1\r\nHost: h\r\nContent-Length: ", body.size(),
+                             "\r\n\r\n", body))) {
           return;
         }
         auto response = client.Read();

@@ -45,13 +45,9 @@ bool StripAbsoluteForm(std::string_view* target) {
 
 }  // namespace
 
-std::string_view Request::Header(std::string_view name) const {
-  return FindHeader(headers, name);
-}
+std::string_view Request::Header(std::string_view name) const { return FindHeader(headers, name); }
 
-std::string_view Response::Header(std::string_view name) const {
-  return FindHeader(headers, name);
-}
+std::string_view Response::Header(std::string_view name) const { return FindHeader(headers, name); }
 
 void Response::SetHeader(std::string name, std::string value) {
   auto first = headers.end();

@@ -27,23 +27,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
-#include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <cstdio>
-#include <ctime>
-#include <exception>
-#include <limits>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <thread>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -60,6 +43,22 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
+#include <charconv>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -126,8 +125,21 @@ class DateCache {
 bool IsTokenChar(char c) {
   if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
   switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -368,8 +380,8 @@ class Server::Impl {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  int active_connections_ = 0;       // Guarded by mu_.
-  State state_ = State::kRunning;    // Guarded by mu_.
+  int active_connections_ = 0;     // Guarded by mu_.
+  State state_ = State::kRunning;  // Guarded by mu_.
 };
 
 absl::Status Server::Impl::Listen() {
@@ -604,10 +616,10 @@ asio::awaitable<ReadResult> Server::Impl::ReadRequest(Connection& c, RequestPars
 }
 
 asio::awaitable<bool> Server::Impl::WriteAll(Connection& c, std::string_view first,
-                                              std::string_view second) {
+                                             std::string_view second) {
   while (!first.empty() || !second.empty()) {
     std::array<asio::const_buffer, 2> buffers = {asio::const_buffer(first.data(), first.size()),
-                                                  asio::const_buffer(second.data(), second.size())};
+                                                 asio::const_buffer(second.data(), second.size())};
     c.deadline = IdleDeadline();
     auto [ec, n] = co_await c.socket.async_write_some(buffers);
     if (ec) co_return false;
@@ -661,11 +673,11 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, bool keep_alive
   std::string_view body;
   if (!no_body && c.request.method != "HEAD") body = response.body;
   bool written = co_await WriteAll(c, head, body);
-  co_return written && keep_alive;
+  co_return written&& keep_alive;
 }
 
 asio::awaitable<void> Server::Impl::SendErrorAndClose(Connection& c, int status,
-                                                       std::string_view message) {
+                                                      std::string_view message) {
   c.response = RenderError(status, message);
   c.phase = Phase::kWriting;
   bool written = co_await WriteResponse(c, /*keep_alive=*/false);

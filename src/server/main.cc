@@ -48,6 +48,9 @@ int Serve(const std::string& data, int port, const std::string& address,
   tc::http::ServerOptions so;
   so.address = address;
   so.port = static_cast<uint16_t>(port);
+  // Writers block on the group commit: enough workers that every connection can have a write in
+  // the same batch (one fsync for all of them).
+  so.worker_threads = 128;
   std::unique_ptr<tc::server::App> app;
   std::atomic<tc::server::App*> ready{nullptr};
   so.run_inline = [&](const tc::http::Request& r) {

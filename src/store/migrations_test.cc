@@ -22,8 +22,7 @@ TEST(ValidateMigrationsTest, RejectsGapsBadNamesAndEmptySql) {
   constexpr Migration kBadName[] = {{1, "initial", "x"}};
   EXPECT_EQ(ValidateMigrations(kBadName).code(), absl::StatusCode::kInvalidArgument);
   constexpr Migration kNameWithoutDescription[] = {{1, "0001_", "x"}};
-  EXPECT_EQ(ValidateMigrations(kNameWithoutDescription).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateMigrations(kNameWithoutDescription).code(), absl::StatusCode::kInvalidArgument);
   constexpr Migration kNoSql[] = {{1, "0001_a", ""}};
   EXPECT_EQ(ValidateMigrations(kNoSql).code(), absl::StatusCode::kInvalidArgument);
 }

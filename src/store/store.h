@@ -62,7 +62,7 @@ struct NewVersion {
   int64_t version = 0;  // REQUIRES: current version + 1 (or 1 for a new resource)
   absl::Time last_updated;
   bool deleted = false;
-  std::string content;            // empty when deleted
+  std::string content;              // empty when deleted
   std::string patient_compartment;  // id of the Patient this resource belongs to, "" if none
   std::vector<IndexRow> index;      // rows for this version (ignored when deleted)
 };
@@ -71,11 +71,12 @@ struct NewVersion {
 // matching any of `values` (OR). A search is an AND of clauses.
 struct Criterion {
   enum class Match : uint8_t {
-    kTokenCode,        // value (and system when has_system) equals
-    kStringPrefix,     // normalised value starts with
-    kStringExact,      // value equals exactly
-    kReference,        // system (type, may be empty = any) + value (id)
-    kId,               // the logical id itself (param ignored)
+    kTokenCode,     // value (and system when has_system) equals; has_system with an empty
+                    // value matches any code of that system (FHIR `system|`)
+    kStringPrefix,  // normalised value starts with
+    kStringExact,   // value equals exactly
+    kReference,     // system (type, may be empty = any) + value (id)
+    kId,            // the logical id itself (param ignored)
   };
   struct Alternative {
     bool has_system = false;
@@ -91,7 +92,7 @@ struct SearchQuery {
   std::string type;  // REQUIRES: non-empty
   std::vector<Criterion> all_of;
   std::optional<absl::Time> updated_since;  // _lastUpdated ge (exclusive bounds not needed yet)
-  int64_t limit = 100;  // at most this many results
+  int64_t limit = 100;                      // at most this many results
   int64_t offset = 0;
 };
 
@@ -101,8 +102,8 @@ struct SearchResult {
 };
 
 struct HistoryQuery {
-  std::string type;  // "" = whole system
-  std::string id;    // "" = whole type (REQUIRES: type set when id set)
+  std::string type;                 // "" = whole system
+  std::string id;                   // "" = whole type (REQUIRES: type set when id set)
   std::optional<absl::Time> since;  // versions updated at or after
   std::optional<absl::Time> at;     // only the version current at this instant, per resource
   int64_t limit = 100;

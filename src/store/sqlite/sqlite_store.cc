@@ -1,12 +1,17 @@
 #include "store/sqlite/sqlite_store.h"
 
-#include <stdlib.h>  // mkdtemp
+#include <fcntl.h>    // open
+#include <pthread.h>  // pthread_setname_np
+#include <stdlib.h>   // mkdtemp
+#include <unistd.h>   // fdatasync, close
 
-#include <chrono>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -50,6 +55,23 @@ absl::Status ConfigureConnection(Connection& conn, const SqliteOptions& options)
                                 "; PRAGMA temp_store = MEMORY"));
 }
 
+// The error of a failed system call, from errno.
+std::string ErrnoMessage() { return std::error_code(errno, std::generic_category()).message(); }
+
+absl::Status ErrnoStatus(absl::string_view what, const std::string& path) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", ErrnoMessage()));
+}
+
+// fsyncs a directory, so that a file created in it survives a power failure.
+absl::Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoStatus("open", dir);
+  const int rc = ::fsync(fd);
+  absl::Status status = rc == 0 ? absl::OkStatus() : ErrnoStatus("fsync", dir);
+  ::close(fd);
+  return status;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Read connections
 
@@ -58,7 +80,9 @@ class ReadPool {
  public:
   class Lease;
 
-  ReadPool(std::string path, const SqliteOptions& options) : path_(std::move(path)), options_(options) {}
+  // `options` MUST outlive the pool.
+  ReadPool(std::string path, const SqliteOptions& options)
+      : path_(std::move(path)), options_(options) {}
 
   // A connection for the caller's exclusive use until the lease is destroyed.
   absl::StatusOr<Lease> Acquire();
@@ -109,9 +133,8 @@ absl::StatusOr<ReadPool::Lease> ReadPool::Acquire() {
       return Lease(this, std::move(conn));
     }
   }
-  TC_ASSIGN_OR_RETURN(
-      std::unique_ptr<Connection> conn,
-      Connection::Open(path_, Connection::Mode::kReadOnly, options_.busy_timeout));
+  TC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
+                      Connection::Open(path_, Connection::Mode::kReadOnly, options_.busy_timeout));
   TC_RETURN_IF_ERROR(ConfigureConnection(*conn, options_));
   return Lease(this, std::move(conn));
 }
@@ -143,14 +166,17 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteStore final : public Store {
  public:
-  // `temp_dir`: directory to remove on destruction ("" for none).
-  SqliteStore(const SqliteOptions& options, std::string path, std::string temp_dir,
+  // `temp_dir`: a directory to remove on destruction ("" for none). `pipelined`: fsync on the
+  // syncer thread (Sync::kPipelined on a file database).
+  SqliteStore(const SqliteOptions& options, std::string path, std::string temp_dir, bool pipelined,
               std::unique_ptr<Connection> writer)
       : options_(options),
         clock_(options.clock != nullptr ? options.clock : &system_clock_),
+        path_(std::move(path)),
         temp_dir_(std::move(temp_dir)),
+        pipelined_(pipelined),
         writer_(std::move(writer)),
-        readers_(std::move(path), options_) {}
+        readers_(path_, options_) {}
 
   ~SqliteStore() override {
     {
@@ -159,6 +185,13 @@ class SqliteStore final : public Store {
     }
     work_cv_.notify_all();
     if (writer_thread_.joinable()) writer_thread_.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      writer_stopped_ = true;
+    }
+    sync_cv_.notify_all();
+    if (syncer_thread_.joinable()) syncer_thread_.join();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
     readers_.Clear();
     writer_.reset();  // the last connection: checkpoints and removes the WAL
     if (!temp_dir_.empty()) {
@@ -167,12 +200,29 @@ class SqliteStore final : public Store {
     }
   }
 
-  // Checks that read connections can be opened, then starts the writer thread.
+  // Checks that read connections can be opened, then starts the writer (and syncer) threads.
   absl::Status Start() {
     {
-      TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+      TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());  // returned at once
     }
-    writer_thread_ = std::thread([this] { WriterLoop(); });
+    if (pipelined_) {
+      // The WAL exists (migrations read the database). Make its directory entry durable once:
+      // the syncer only fdatasyncs the file.
+      const std::string wal = path_ + "-wal";
+      wal_fd_ = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+      if (wal_fd_ < 0) return ErrnoStatus("open", wal);
+      if (::fdatasync(wal_fd_) != 0) return ErrnoStatus("fdatasync", wal);
+      const std::string dir = std::filesystem::path(path_).parent_path().string();
+      TC_RETURN_IF_ERROR(SyncDirectory(dir.empty() ? "." : dir));
+      syncer_thread_ = std::thread([this] {
+        pthread_setname_np(pthread_self(), "tc-store-sync");
+        SyncerLoop();
+      });
+    }
+    writer_thread_ = std::thread([this] {
+      pthread_setname_np(pthread_self(), "tc-store-writer");
+      WriterLoop();
+    });
     return absl::OkStatus();
   }
 
@@ -192,15 +242,13 @@ class SqliteStore final : public Store {
   absl::StatusOr<HistoryPage> History(const HistoryQuery& query) override {
     TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
     Connection& conn = *lease;
-    return InReadSnapshot<HistoryPage>(conn,
-                                       [&] { return sqlite_internal::History(conn, query); });
+    return InReadSnapshot<HistoryPage>(conn, [&] { return sqlite_internal::History(conn, query); });
   }
 
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) override {
     TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
     Connection& conn = *lease;
-    return InReadSnapshot<SearchResult>(conn,
-                                        [&] { return sqlite_internal::Search(conn, query); });
+    return InReadSnapshot<SearchResult>(conn, [&] { return sqlite_internal::Search(conn, query); });
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override {
@@ -211,6 +259,7 @@ class SqliteStore final : public Store {
     WriteRequest request(fn);
     std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) return absl::FailedPreconditionError("Store::Write on a closing store");
+    if (!sync_error_.ok()) return sync_error_;
     queue_.push_back(&request);
     work_cv_.notify_one();
     request.cv.wait(lock, [&] { return request.done; });
@@ -222,10 +271,18 @@ class SqliteStore final : public Store {
   struct WriteRequest {
     explicit WriteRequest(absl::FunctionRef<absl::Status(Transaction&)> f) : fn(f) {}
     absl::FunctionRef<absl::Status(Transaction&)> fn;
-    absl::Status status;          // written by the writer thread before `done`
-    bool done = false;            // guarded by mu_
-    std::condition_variable cv;   // signalled (under mu_) when done
+    absl::Status status;         // set by the writer (and syncer) threads before `done`
+    bool done = false;           // guarded by mu_
+    std::condition_variable cv;  // signalled (under mu_) when done
   };
+
+  // Marks `requests` done and wakes their callers. REQUIRES: mu_ held.
+  static void Complete(const std::vector<WriteRequest*>& requests) {
+    for (WriteRequest* request : requests) {
+      request->done = true;
+      request->cv.notify_one();  // under mu_: the waiter cannot return (and destroy cv) first
+    }
+  }
 
   void WriterLoop() {
     const size_t max_batch = static_cast<size_t>(options_.max_batch_size);
@@ -233,10 +290,11 @@ class SqliteStore final : public Store {
     batch.reserve(max_batch);
     while (true) {
       batch.clear();
+      absl::Status sync_error;
       {
         std::unique_lock<std::mutex> lock(mu_);
         work_cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
-        if (queue_.empty()) return;  // stopping, and every queued write is done
+        if (queue_.empty()) return;  // stopping, and every queued write has been run
         if (options_.max_batch_delay > absl::ZeroDuration() && queue_.size() < max_batch &&
             !stopping_) {
           work_cv_.wait_for(lock, absl::ToChronoNanoseconds(options_.max_batch_delay),
@@ -246,14 +304,52 @@ class SqliteStore final : public Store {
           batch.push_back(queue_.front());
           queue_.pop_front();
         }
+        sync_error = sync_error_;
       }
-      size_t next = 0;
-      while (next < batch.size()) next = RunTransaction(batch, next);
+      if (sync_error.ok()) {
+        size_t next = 0;
+        while (next < batch.size()) next = RunTransaction(batch, next);
+      } else {
+        for (WriteRequest* request : batch) request->status = sync_error;
+      }
       std::lock_guard<std::mutex> lock(mu_);
-      for (WriteRequest* request : batch) {
-        request->done = true;
-        request->cv.notify_one();  // under mu_: the waiter cannot return (and destroy cv) first
+      if (pipelined_ && sync_error.ok()) {
+        unsynced_.insert(unsynced_.end(), batch.begin(), batch.end());
+        sync_cv_.notify_one();
+      } else {
+        Complete(batch);
       }
+    }
+  }
+
+  // Sync::kPipelined: fsyncs the WAL for every batch committed so far, then acknowledges them.
+  void SyncerLoop() {
+    std::vector<WriteRequest*> group;
+    while (true) {
+      group.clear();
+      absl::Status status;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        sync_cv_.wait(lock, [&] { return !unsynced_.empty() || writer_stopped_; });
+        if (unsynced_.empty()) return;  // the writer has stopped and everything is synced
+        group.swap(unsynced_);
+        status = sync_error_;
+      }
+      // Every frame of the group was written (pwrite returned) before it was queued here, so
+      // this fdatasync covers them all.
+      if (status.ok() && ::fdatasync(wal_fd_) != 0) {
+        status = absl::DataLossError(absl::StrCat(
+            "fdatasync of the write-ahead log failed (", ErrnoMessage(),
+            "); recent writes may be lost and the store accepts no more writes until reopened"));
+      }
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!status.ok()) {
+        if (sync_error_.ok()) sync_error_ = status;
+        for (WriteRequest* request : group) {
+          if (request->status.ok()) request->status = status;
+        }
+      }
+      Complete(group);
     }
   }
 
@@ -276,8 +372,8 @@ class SqliteStore final : public Store {
       return batch.size();
     }
     std::vector<WriteRequest*> kept;  // requests whose effects are in this transaction
-    // SQLite rolled the whole transaction back by itself (I/O error, disk full…): every kept
-    // request loses its effects.
+    // SQLite rolled the whole transaction back by itself (I/O error, disk full…), or a
+    // savepoint command failed: every kept request loses its effects.
     auto abort_all = [&](WriteRequest* current, const absl::Status& cause) {
       absl::Status lost = absl::UnavailableError(
           absl::StrCat("write transaction aborted by the database: ", cause.message()));
@@ -334,15 +430,23 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   const base::SystemClock system_clock_;
   const base::Clock* const clock_;
+  const std::string path_;
   const std::string temp_dir_;
+  const bool pipelined_;
   std::unique_ptr<Connection> writer_;  // used by the writer thread only, once started
   ReadPool readers_;
+  int wal_fd_ = -1;  // Sync::kPipelined: the WAL file, fdatasync'd by the syncer thread
 
   std::mutex mu_;
-  std::condition_variable work_cv_;     // queue_ gained an entry, or stopping_
-  std::deque<WriteRequest*> queue_;     // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
-  std::thread writer_thread_;           // last: started after everything above exists
+  std::condition_variable work_cv_;      // queue_ gained an entry, or stopping_
+  std::condition_variable sync_cv_;      // unsynced_ gained entries, or writer_stopped_
+  std::deque<WriteRequest*> queue_;      // guarded by mu_: waiting to run
+  std::vector<WriteRequest*> unsynced_;  // guarded by mu_: committed, waiting for fsync
+  bool stopping_ = false;                // guarded by mu_
+  bool writer_stopped_ = false;          // guarded by mu_
+  absl::Status sync_error_;              // guarded by mu_: sticky fsync failure
+  std::thread syncer_thread_;
+  std::thread writer_thread_;  // last: started after everything above exists
 };
 
 absl::Status ValidateOptions(const SqliteOptions& options) {
@@ -368,14 +472,13 @@ absl::StatusOr<std::string> MakeTempDir() {
   std::filesystem::path base = std::filesystem::temp_directory_path(ec);
   if (ec) return absl::UnavailableError(absl::StrCat("no temporary directory: ", ec.message()));
   std::string pattern = (base / "throughcare-store-XXXXXX").string();
-  if (mkdtemp(pattern.data()) == nullptr) {
-    return absl::UnavailableError(absl::StrCat("mkdtemp ", pattern, " failed"));
-  }
+  if (mkdtemp(pattern.data()) == nullptr) return ErrnoStatus("mkdtemp", pattern);
   return pattern;
 }
 
 // Turns WAL mode on and sets durability; fails if the database refuses WAL.
-absl::Status ConfigureWriter(Connection& conn, const SqliteOptions& options, bool ephemeral) {
+absl::Status ConfigureWriter(Connection& conn, const SqliteOptions& options,
+                             absl::string_view synchronous) {
   {
     TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare("PRAGMA journal_mode = WAL"));
     TC_ASSIGN_OR_RETURN(bool row, st.Step());
@@ -383,8 +486,7 @@ absl::Status ConfigureWriter(Connection& conn, const SqliteOptions& options, boo
       return absl::FailedPreconditionError("the database does not support WAL journal mode");
     }
   }
-  TC_RETURN_IF_ERROR(conn.Exec(ephemeral ? "PRAGMA synchronous = OFF"
-                                         : "PRAGMA synchronous = FULL"));
+  TC_RETURN_IF_ERROR(conn.Exec(absl::StrCat("PRAGMA synchronous = ", synchronous)));
   return ConfigureConnection(conn, options);
 }
 
@@ -393,6 +495,7 @@ absl::Status ConfigureWriter(Connection& conn, const SqliteOptions& options, boo
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   TC_RETURN_IF_ERROR(ValidateOptions(options));
   const bool ephemeral = options.path == kMemoryPath;
+  const bool pipelined = !ephemeral && options.sync == SqliteOptions::Sync::kPipelined;
   std::string path = options.path;
   std::string temp_dir;
   if (ephemeral) {
@@ -416,16 +519,16 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& opti
     std::filesystem::remove_all(temp_dir, ec);
   });
 
-  TC_ASSIGN_OR_RETURN(
-      std::unique_ptr<Connection> writer,
-      Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout));
-  TC_RETURN_IF_ERROR(ConfigureWriter(*writer, options, ephemeral));
+  TC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                      Connection::Open(path, Connection::Mode::kReadWrite, options.busy_timeout));
+  const absl::string_view synchronous = ephemeral ? "OFF" : (pipelined ? "NORMAL" : "FULL");
+  TC_RETURN_IF_ERROR(ConfigureWriter(*writer, options, synchronous));
   const base::SystemClock system_clock;
   const base::Clock& clock = options.clock != nullptr ? *options.clock : system_clock;
   TC_RETURN_IF_ERROR(
       sqlite_internal::ApplyMigrations(*writer, sqlite_internal::SqliteMigrations(), clock));
 
-  auto store = std::make_unique<SqliteStore>(options, path, temp_dir, std::move(writer));
+  auto store = std::make_unique<SqliteStore>(options, path, temp_dir, pipelined, std::move(writer));
   std::move(remove_temp_dir).Cancel();  // the store owns the directory now
   TC_RETURN_IF_ERROR(store->Start());   // on failure, the store's destructor cleans up
   return store;

@@ -1,7 +1,7 @@
 // File: store/sqlite/sqlite_store.h
 //
-// The embedded storage backend (DESIGN.md decision 3): one SQLite database file in WAL mode with
-// `synchronous=FULL`, so a Write() that returns OK is on disk.
+// The embedded storage backend (DESIGN.md decision 3): one SQLite database file in WAL mode,
+// fsync'd so that a Write() that returns OK is on disk (`synchronous=FULL` by default).
 //
 //   SqliteOptions options;
 //   options.path = "/var/lib/throughcare/store.db";
@@ -9,13 +9,14 @@
 //   TC_RETURN_IF_ERROR(store->Write([&](Transaction& txn) { return txn.Put(v); }));
 //
 // How it works:
-//   * Writes: one writer thread owns the only read-write connection. Write() queues its callback
-//     and blocks. The writer takes every queued callback (up to max_batch_size), runs
-//     `BEGIN IMMEDIATE`, runs each callback inside its own savepoint (released when the callback
-//     returns OK, rolled back when it fails, so one failing callback never affects the others),
-//     then one `COMMIT` (one fsync) for the batch, and wakes each caller with its own status
-//     (group commit). If the COMMIT fails, every callback that had succeeded gets its error.
-//     Callbacks therefore run on the writer thread, one at a time, in queue order.
+//   * Writes: one writer thread ("tc-store-writer") owns the only read-write connection.
+//     Write() queues its callback and blocks. The writer takes every queued callback (up to
+//     max_batch_size), runs `BEGIN IMMEDIATE`, runs each callback inside its own savepoint
+//     (released when the callback returns OK, rolled back when it fails, so one failing callback
+//     never affects the others), then one `COMMIT` (one fsync) for the batch, and wakes each
+//     caller with its own status (group commit). If the COMMIT fails, every callback that had
+//     succeeded gets its error. Callbacks therefore run on the writer thread, one at a time, in
+//     queue order. With Sync::kPipelined the fsync moves to a second thread ("tc-store-sync").
 //   * Reads: a pool of read-only connections owned by the store (one per concurrently reading
 //     thread, reused). In WAL mode readers never wait for the writer and see the last committed
 //     state; Search and History read their count and page from one snapshot.
@@ -38,11 +39,13 @@ namespace tc::store {
 // What one group-commit transaction did; passed to SqliteOptions::on_commit.
 struct SqliteCommitInfo {
   int64_t callbacks = 0;       // Write() callbacks run in this transaction
-  int64_t committed = 0;       // of those, the ones whose effects were committed
+  int64_t committed = 0;       // of those, the ones whose effects were committed (with
+                               // Sync::kPipelined: committed, not yet fsync'd)
   absl::Status commit_status;  // result of BEGIN/COMMIT (OK when the transaction committed)
   absl::Duration duration;     // BEGIN to COMMIT done, measured with SqliteOptions::clock
 };
 
+// Options for OpenSqliteStore. A plain value; the store keeps a copy.
 struct SqliteOptions {
   // Database file. Its parent directory is created if missing. The special name ":memory:" opens
   // a private, ephemeral database: a file in a fresh temporary directory, removed when the store
@@ -52,6 +55,24 @@ struct SqliteOptions {
   // Time source (migration timestamps, commit durations). Not owned; MUST outlive the store.
   // Default (nullptr): the system clock.
   const base::Clock* clock = nullptr;
+
+  // How a committed write is made durable. With either mode, Write() returns OK only after its
+  // data is fsync'd.
+  enum class Sync : uint8_t {
+    // `synchronous=FULL`: the writer thread fsyncs the WAL inside each COMMIT, and readers see a
+    // write only once it is durable. Throughput is bounded by batch / (execution + fsync).
+    kInCommit,
+    // The writer commits with `synchronous=NORMAL` and goes on with the next batch while a second
+    // thread fsyncs the WAL for every batch committed so far and then acknowledges them, so
+    // execution and fsync overlap. The cost: a write may be visible to readers for the few
+    // milliseconds before it is durable; after a power failure in that window a reader may have
+    // seen a write that is gone (its writer was never told OK, and later writes are gone too, as
+    // the WAL is recovered as a prefix). If an fsync fails, every later Write() fails with
+    // DataLoss until the store is reopened.
+    kPipelined,
+  };
+  // Default: kInCommit. Ignored for ":memory:".
+  Sync sync = Sync::kInCommit;
 
   // Group commit: at most this many Write() callbacks share one transaction.
   // REQUIRES: >= 1. Default: 256.

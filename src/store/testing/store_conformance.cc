@@ -10,7 +10,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
 namespace tc::store::conformance {
@@ -43,15 +42,15 @@ namespace {
 
 using Match = Criterion::Match;
 
-#define TC_EXPECT_OK(expr)                              \
-  do {                                                  \
-    const ::absl::Status tc_status_ = StatusOf(expr);   \
-    EXPECT_TRUE(tc_status_.ok()) << tc_status_;         \
+#define TC_EXPECT_OK(expr)                            \
+  do {                                                \
+    const ::absl::Status tc_status_ = StatusOf(expr); \
+    EXPECT_TRUE(tc_status_.ok()) << tc_status_;       \
   } while (false)
-#define TC_ASSERT_OK(expr)                              \
-  do {                                                  \
-    const ::absl::Status tc_status_ = StatusOf(expr);   \
-    ASSERT_TRUE(tc_status_.ok()) << tc_status_;         \
+#define TC_ASSERT_OK(expr)                            \
+  do {                                                \
+    const ::absl::Status tc_status_ = StatusOf(expr); \
+    ASSERT_TRUE(tc_status_.ok()) << tc_status_;       \
   } while (false)
 
 absl::Status StatusOf(const absl::Status& s) { return s; }
@@ -73,12 +72,12 @@ T Must(absl::StatusOr<T> s) {
 absl::Time At(int64_t seconds) { return absl::FromUnixSeconds(1'700'000'000 + seconds); }
 
 std::string Content(const std::string& type, const std::string& id, int64_t version) {
-  return absl::StrCat(R"({"resourceType":")", type, R"(","id":")", id,
-                      R"(","meta":{"versionId":")", version, R"("}})");
+  return absl::StrCat(R"({"resourceType":")", type, R"(","id":")", id, R"(","meta":{"versionId":")",
+                      version, R"("}})");
 }
 
-NewVersion Version(const std::string& type, const std::string& id, int64_t version,
-                   absl::Time at, std::vector<IndexRow> index = {}) {
+NewVersion Version(const std::string& type, const std::string& id, int64_t version, absl::Time at,
+                   std::vector<IndexRow> index = {}) {
   NewVersion v;
   v.type = type;
   v.id = id;
@@ -263,10 +262,10 @@ TEST_P(StoreConformanceTest, DeleteIsAVersionWithoutContent) {
 
   // Gone from search, by criteria and without.
   EXPECT_EQ(Must(store_->Search(Query("Patient"))).total, 0);
-  EXPECT_EQ(Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender",
-                                                       {Alt("male")})})))
-                .total,
-            0);
+  EXPECT_EQ(
+      Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("male")})})))
+          .total,
+      0);
 
   // Deleting again is just another version; so is bringing it back.
   TC_ASSERT_OK(PutOne(*store_, Deletion("Patient", "p1", 3, At(3))));
@@ -278,10 +277,10 @@ TEST_P(StoreConformanceTest, DeleteIsAVersionWithoutContent) {
   EXPECT_EQ(Ids(Must(store_->Search(
                 Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("other")})})))),
             Strings{"p1"});
-  EXPECT_EQ(Must(store_->Search(
-                     Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("male")})})))
-                .total,
-            0);
+  EXPECT_EQ(
+      Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("male")})})))
+          .total,
+      0);
 }
 
 TEST_P(StoreConformanceTest, DeleteOfUnknownResourceCreatesMarker) {
@@ -306,8 +305,8 @@ TEST_P(StoreConformanceTest, EveryIndexKindIsAcceptedAndReplaced) {
   TC_ASSERT_OK(PutOne(*store_, Version("Observation", "o1", 2, At(2), rows)));
   TC_ASSERT_OK(PutOne(*store_, Deletion("Observation", "o1", 3, At(3))));
   TC_ASSERT_OK(PutOne(*store_, Version("Observation", "o1", 4, At(4), rows)));
-  EXPECT_EQ(Ids(Must(store_->Search(Query(
-                "Observation", {Crit(Match::kReference, "subject", {Alt("p1")})})))),
+  EXPECT_EQ(Ids(Must(store_->Search(
+                Query("Observation", {Crit(Match::kReference, "subject", {Alt("p1")})})))),
             Strings{"o1"});
 }
 
@@ -413,9 +412,9 @@ class HistoryData {
   // Patient/a: v1 @10, v2 @20, v3 deleted @30;  Patient/b: v1 @15;  Observation/x: v1 @25, v2 @35.
   static absl::Status Load(Store& store) {
     const NewVersion versions[] = {
-        Version("Patient", "a", 1, At(10)),     Version("Patient", "b", 1, At(15)),
-        Version("Patient", "a", 2, At(20)),     Version("Observation", "x", 1, At(25)),
-        Deletion("Patient", "a", 3, At(30)),    Version("Observation", "x", 2, At(35)),
+        Version("Patient", "a", 1, At(10)),  Version("Patient", "b", 1, At(15)),
+        Version("Patient", "a", 2, At(20)),  Version("Observation", "x", 1, At(25)),
+        Deletion("Patient", "a", 3, At(30)), Version("Observation", "x", 2, At(35)),
     };
     for (const NewVersion& v : versions) {
       absl::Status s = PutOne(store, v);
@@ -547,10 +546,10 @@ class SearchData {
                 {Token("identifier", kNhs, "111"), Token("gender", kGender, "male"),
                  String("family", "smith"), String("name", "smith"), String("name", "john"),
                  Reference("general-practitioner", "Practitioner", "gp1")}),
-        Version("Patient", "p2", 1, At(2),
-                {Token("identifier", kNhs, "222"), Token("gender", kGender, "female"),
-                 String("family", "smythe"),
-                 Reference("general-practitioner", "Practitioner", "gp2")}),
+        Version(
+            "Patient", "p2", 1, At(2),
+            {Token("identifier", kNhs, "222"), Token("gender", kGender, "female"),
+             String("family", "smythe"), Reference("general-practitioner", "Practitioner", "gp2")}),
         Version("Patient", "p3", 1, At(3),
                 {Token("identifier", kNhs, "333"), Token("identifier", "urn:other", "111"),
                  Token("gender", kGender, "male"), String("family", "jones"),
@@ -559,8 +558,7 @@ class SearchData {
                 {Token("gender", kGender, "unknown"), Token("tag", "", "plain"),
                  String("family", "o'brien 50%_x"), String("family", "\xc3\xa9lodie")}),
         Version("Observation", "o1", 1, At(5),
-                {Token("code", "http://loinc.org", "111"),
-                 Reference("subject", "Patient", "p1")}),
+                {Token("code", "http://loinc.org", "111"), Reference("subject", "Patient", "p1")}),
     };
     for (const NewVersion& v : versions) {
       absl::Status s = PutOne(store, v);
@@ -603,12 +601,11 @@ TEST_P(StoreConformanceTest, SearchByToken) {
   EXPECT_EQ(ids({AltWithSystem(kNhs, "111")}), Strings{"p1"});
   EXPECT_EQ(ids({AltWithSystem("urn:other", "111")}), Strings{"p3"});
   EXPECT_EQ(ids({AltWithSystem(kNhs, "")}), (Strings{"p1", "p2", "p3"}));  // system|
-  EXPECT_EQ(ids({AltWithSystem("", "plain")}, "tag"), Strings{"p4"});     // |code: no system
+  EXPECT_EQ(ids({AltWithSystem("", "plain")}, "tag"), Strings{"p4"});      // |code: no system
   EXPECT_EQ(ids({AltWithSystem("", "111")}), Strings{});
-  EXPECT_EQ(ids({AltWithSystem(kNhs, "222"), AltWithSystem(kNhs, "333")}),
-            (Strings{"p2", "p3"}));
+  EXPECT_EQ(ids({AltWithSystem(kNhs, "222"), AltWithSystem(kNhs, "333")}), (Strings{"p2", "p3"}));
   EXPECT_EQ(ids({Alt("111"), Alt("333")}), (Strings{"p1", "p3"}));  // OR without duplicates
-  EXPECT_EQ(ids({Alt("male")}), Strings{});                          // other parameter's rows
+  EXPECT_EQ(ids({Alt("male")}), Strings{});                         // other parameter's rows
   EXPECT_EQ(ids({Alt("male")}, "gender"), (Strings{"p1", "p3"}));
   EXPECT_EQ(ids({Alt("MALE")}, "gender"), Strings{});  // case is the caller's job
 }
@@ -650,16 +647,15 @@ TEST_P(StoreConformanceTest, SearchByReference) {
     Criterion::Alternative alt;
     alt.system = std::move(type);
     alt.value = std::move(id);
-    return Ids(Must(
-        store_->Search(Query("Patient", {Crit(Match::kReference, "general-practitioner",
-                                              {alt})}))));
+    return Ids(Must(store_->Search(
+        Query("Patient", {Crit(Match::kReference, "general-practitioner", {alt})}))));
   };
   EXPECT_EQ(ids("Practitioner", "gp1"), Strings{"p1"});
   EXPECT_EQ(ids("Organization", "gp1"), Strings{"p3"});
   EXPECT_EQ(ids("", "gp1"), (Strings{"p1", "p3"}));
   EXPECT_EQ(ids("Practitioner", "gp3"), Strings{});
-  EXPECT_EQ(Ids(Must(store_->Search(Query(
-                "Observation", {Crit(Match::kReference, "subject", {Alt("p1")})})))),
+  EXPECT_EQ(Ids(Must(store_->Search(
+                Query("Observation", {Crit(Match::kReference, "subject", {Alt("p1")})})))),
             Strings{"o1"});
 }
 
@@ -669,14 +665,13 @@ TEST_P(StoreConformanceTest, SearchAndsCriteriaAndOrsAlternatives) {
                 Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("male")}),
                                   Crit(Match::kStringPrefix, "family", {Alt("sm")})})))),
             Strings{"p1"});
-  EXPECT_EQ(Ids(Must(store_->Search(Query(
-                "Patient", {Crit(Match::kTokenCode, "gender", {Alt("male"), Alt("female")}),
-                            Crit(Match::kStringPrefix, "family", {Alt("sm"), Alt("jo")}),
-                            Crit(Match::kId, "", {Alt("p2"), Alt("p3"), Alt("p4")})})))),
+  EXPECT_EQ(Ids(Must(store_->Search(
+                Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("male"), Alt("female")}),
+                                  Crit(Match::kStringPrefix, "family", {Alt("sm"), Alt("jo")}),
+                                  Crit(Match::kId, "", {Alt("p2"), Alt("p3"), Alt("p4")})})))),
             (Strings{"p2", "p3"}));
   // An alternative-less criterion matches nothing.
-  EXPECT_EQ(Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender", {})})))
-                .total,
+  EXPECT_EQ(Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender", {})}))).total,
             0);
 }
 
@@ -723,12 +718,53 @@ TEST_P(StoreConformanceTest, SearchSeesOnlyCurrentIndexRows) {
   EXPECT_EQ(brown.versions[0].version, 2);
   EXPECT_EQ(brown.versions[0].content, Content("Patient", "p1", 2));
   // p1's old identifier row went with its old version.
-  EXPECT_EQ(Ids(Must(store_->Search(Query(
-                "Patient", {Crit(Match::kTokenCode, "identifier", {Alt("111")})})))),
+  EXPECT_EQ(Ids(Must(store_->Search(
+                Query("Patient", {Crit(Match::kTokenCode, "identifier", {Alt("111")})})))),
             Strings{"p3"});
   TC_ASSERT_OK(PutOne(*store_, Deletion("Patient", "p2", 2, At(11))));
   EXPECT_EQ(Ids(family("sm")), Strings{});
   EXPECT_EQ(Ids(Must(store_->Search(Query("Patient")))), (Strings{"p1", "p3", "p4"}));
+}
+
+TEST_P(StoreConformanceTest, UpdatesKeepChangeAndDropIndividualIndexRows) {
+  auto v1 = Version(
+      "Patient", "p", 1, At(1),
+      {Token("identifier", kNhs, "111"), Token("identifier", "urn:x", "a"), String("name", "ann"),
+       String("name", "smith"), Reference("general-practitioner", "Practitioner", "gp1"),
+       Row(IndexRow::Kind::kDate, "birthdate", "", "", 1, 2)});
+  v1.patient_compartment = "p";
+  TC_ASSERT_OK(PutOne(*store_, v1));
+  // Keep one identifier, drop the other, add a third; keep one name, change the other; drop the
+  // reference kind entirely; keep the date.
+  auto v2 = Version(
+      "Patient", "p", 2, At(2),
+      {Token("identifier", kNhs, "111"), Token("identifier", "urn:y", "b"), String("name", "ann"),
+       String("name", "smyth"), Row(IndexRow::Kind::kDate, "birthdate", "", "", 1, 2)});
+  v2.patient_compartment = "p";
+  TC_ASSERT_OK(PutOne(*store_, v2));
+  auto count = [&](Match match, std::string param, Criterion::Alternative alt) {
+    return Must(store_->Search(Query("Patient", {Crit(match, std::move(param), {alt})}))).total;
+  };
+  EXPECT_EQ(count(Match::kTokenCode, "identifier", AltWithSystem(kNhs, "111")), 1);
+  EXPECT_EQ(count(Match::kTokenCode, "identifier", AltWithSystem("urn:x", "a")), 0);
+  EXPECT_EQ(count(Match::kTokenCode, "identifier", AltWithSystem("urn:y", "b")), 1);
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("ann")), 1);
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("smith")), 0);
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("smyth")), 1);
+  EXPECT_EQ(count(Match::kReference, "general-practitioner", Alt("gp1")), 0);
+  // A new compartment (e.g. records merged) and the same rows.
+  auto v3 = v2;
+  v3.version = 3;
+  v3.patient_compartment = "q";
+  TC_ASSERT_OK(PutOne(*store_, v3));
+  EXPECT_EQ(count(Match::kTokenCode, "identifier", AltWithSystem(kNhs, "111")), 1);
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("smyth")), 1);
+  // No rows at all, then rows again.
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "p", 4, At(4))));
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("ann")), 0);
+  EXPECT_EQ(Must(store_->Search(Query("Patient"))).total, 1);
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "p", 5, At(5), {String("name", "ann")})));
+  EXPECT_EQ(count(Match::kStringExact, "name", Alt("ann")), 1);
 }
 
 TEST_P(StoreConformanceTest, SearchRejectsBadQueries) {
@@ -754,7 +790,8 @@ TEST_P(StoreConformanceTest, ConcurrentWritersAndReaders) {
     threads.emplace_back([&, w] {
       for (int i = 0; i < kPerWriter; ++i) {
         const std::string id = absl::StrCat("w", w, "-", i);
-        if (!PutOne(*store_, Version("Patient", id, 1, At(i), {Token("writer", "", absl::StrCat(w))}))
+        if (!PutOne(*store_,
+                    Version("Patient", id, 1, At(i), {Token("writer", "", absl::StrCat(w))}))
                  .ok()) {
           ++failures;
         }
@@ -782,9 +819,9 @@ TEST_P(StoreConformanceTest, ConcurrentWritersAndReaders) {
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(Must(store_->Search(Query("Patient"))).total, kWriters * kPerWriter);
-  EXPECT_EQ(Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "writer", {Alt("3")})})))
-                .total,
-            kPerWriter);
+  EXPECT_EQ(
+      Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "writer", {Alt("3")})}))).total,
+      kPerWriter);
 }
 
 TEST_P(StoreConformanceTest, ConcurrentReadModifyWriteOfOneResourceLosesNoUpdate) {

@@ -65,12 +65,12 @@ bool LinkStoreConformanceTests();
 // Instantiates the conformance suite for one backend. Use at namespace scope, once per backend.
 // `prefix` is an identifier; `backend` an expression of type StoreBackend (parenthesise it when it
 // contains commas).
-#define TC_INSTANTIATE_STORE_CONFORMANCE(prefix, backend)                                    \
-  using ::tc::store::conformance::StoreConformanceTest;                                      \
-  INSTANTIATE_TEST_SUITE_P(                                                                  \
-      prefix, StoreConformanceTest, ::testing::Values(backend),                              \
-      [](const ::testing::TestParamInfo<::tc::store::conformance::StoreBackend>& info) {     \
-        return info.param.name;                                                              \
-      });                                                                                    \
-  [[maybe_unused]] static const bool tc_store_conformance_linked_##prefix =                  \
+#define TC_INSTANTIATE_STORE_CONFORMANCE(prefix, backend)                                \
+  using ::tc::store::conformance::StoreConformanceTest;                                  \
+  INSTANTIATE_TEST_SUITE_P(                                                              \
+      prefix, StoreConformanceTest, ::testing::Values(backend),                          \
+      [](const ::testing::TestParamInfo<::tc::store::conformance::StoreBackend>& info) { \
+        return info.param.name;                                                          \
+      });                                                                                \
+  [[maybe_unused]] static const bool tc_store_conformance_linked_##prefix =              \
       ::tc::store::conformance::internal::LinkStoreConformanceTests()

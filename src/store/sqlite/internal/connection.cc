@@ -10,9 +10,8 @@
 namespace tc::store::sqlite_internal {
 
 absl::Status SqliteStatus(int rc, absl::string_view context, sqlite3* db) {
-  std::string message =
-      absl::StrCat(context, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc),
-                   " (sqlite ", rc, ")");
+  std::string message = absl::StrCat(
+      context, ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc), " (sqlite ", rc, ")");
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -77,9 +76,8 @@ void Statement::Release() {
 
 namespace {
 int ClampLength(size_t n) {
-  return n > static_cast<size_t>(std::numeric_limits<int>::max())
-             ? std::numeric_limits<int>::max()
-             : static_cast<int>(n);
+  return n > static_cast<size_t>(std::numeric_limits<int>::max()) ? std::numeric_limits<int>::max()
+                                                                  : static_cast<int>(n);
 }
 }  // namespace
 
@@ -150,10 +148,10 @@ absl::string_view Statement::ColumnBlob(int column) const {
 // Connection
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path, Mode mode,
-                                                              absl::Duration busy_timeout) {
+                                                             absl::Duration busy_timeout) {
   int flags = SQLITE_OPEN_NOMUTEX;
-  flags |= mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                   : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |=
+      mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {

@@ -12,10 +12,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/store.h"
 
@@ -49,6 +49,10 @@ absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query);
 // the call in a transaction for one snapshot. Returns InvalidArgument when `id` is set without
 // `type`, or limit/offset is negative.
 absl::StatusOr<HistoryPage> History(Connection& conn, const HistoryQuery& query);
+
+// The SQL text (with `?` placeholders) of the page query Search() runs for `query`, for
+// checking query plans in tests. Returns InvalidArgument as Search() would.
+absl::StatusOr<std::string> SearchPageSqlForTesting(const SearchQuery& query);
 
 // The exclusive upper bound of the byte strings that start with `prefix`: the shortest string
 // greater than all of them, or nullopt when there is none (prefix empty or all 0xFF bytes).

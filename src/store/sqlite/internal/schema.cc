@@ -16,23 +16,30 @@ absl::string_view Absl(std::string_view s) { return absl::string_view(s.data(), 
 
 // Released migrations are never edited; add a new one instead.
 constexpr std::string_view k0001Initial = R"sql(
+-- Every version of every resource. `rid` (an alias of the rowid) only grows, so new versions
+-- append. `rkey` is the resource's integer key (see current_resources).
 CREATE TABLE resource_versions (
   rid INTEGER PRIMARY KEY,
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
   id TEXT NOT NULL,
   version INTEGER NOT NULL,
   last_updated INTEGER NOT NULL,
   deleted INTEGER NOT NULL,
   content BLOB NOT NULL,
-  patient_compartment TEXT NOT NULL,
-  UNIQUE (type, id, version)
+  patient_compartment TEXT NOT NULL
 );
+CREATE UNIQUE INDEX resource_versions_by_resource ON resource_versions (rkey, version);
 CREATE INDEX resource_versions_by_time ON resource_versions (last_updated, version);
 CREATE INDEX resource_versions_by_type_time ON resource_versions (type, last_updated, version);
 
+-- One row per resource: its current version. `rkey` is a small integer assigned on creation in
+-- increasing order; the version and index tables are keyed by it, so that creating a resource
+-- appends to those B-trees instead of writing a random page of each (write amplification).
 CREATE TABLE current_resources (
   type TEXT NOT NULL,
   id TEXT NOT NULL,
+  rkey INTEGER NOT NULL,
   version INTEGER NOT NULL,
   rid INTEGER NOT NULL,
   last_updated INTEGER NOT NULL,
@@ -41,71 +48,74 @@ CREATE TABLE current_resources (
   index_kinds INTEGER NOT NULL,
   PRIMARY KEY (type, id)
 ) WITHOUT ROWID;
+CREATE UNIQUE INDEX current_resources_by_rkey ON current_resources (rkey);
 CREATE INDEX current_resources_by_compartment
-  ON current_resources (patient_compartment, type, id) WHERE patient_compartment <> '';
+  ON current_resources (patient_compartment, rkey) WHERE patient_compartment <> '';
 
+-- Search index rows of current, non-deleted versions. Each table's primary key starts with the
+-- resource (rkey) for replacing its rows; the *_search index (which ends with rkey implicitly)
+-- answers searches.
 CREATE TABLE idx_token (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   system TEXT NOT NULL,
   value TEXT NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, system, value)
+  PRIMARY KEY (rkey, param, system, value)
 ) WITHOUT ROWID;
 CREATE INDEX idx_token_search ON idx_token (type, param, value, system);
 
 CREATE TABLE idx_string (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   value TEXT NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, value)
+  PRIMARY KEY (rkey, param, value)
 ) WITHOUT ROWID;
 CREATE INDEX idx_string_search ON idx_string (type, param, value);
 
 CREATE TABLE idx_reference (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   target_type TEXT NOT NULL,
   target_id TEXT NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, target_type, target_id)
+  PRIMARY KEY (rkey, param, target_type, target_id)
 ) WITHOUT ROWID;
 CREATE INDEX idx_reference_search ON idx_reference (type, param, target_id, target_type);
-CREATE INDEX idx_reference_target ON idx_reference (target_type, target_id);
 
 CREATE TABLE idx_date (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   low REAL NOT NULL,
   high REAL NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, low, high)
+  PRIMARY KEY (rkey, param, low, high)
 ) WITHOUT ROWID;
 CREATE INDEX idx_date_search ON idx_date (type, param, low, high);
 
 CREATE TABLE idx_number (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   low REAL NOT NULL,
   high REAL NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, low, high)
+  PRIMARY KEY (rkey, param, low, high)
 ) WITHOUT ROWID;
 CREATE INDEX idx_number_search ON idx_number (type, param, low, high);
 
 CREATE TABLE idx_uri (
+  rkey INTEGER NOT NULL,
   type TEXT NOT NULL,
-  id TEXT NOT NULL,
   param TEXT NOT NULL,
   value TEXT NOT NULL,
   patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (type, id, param, value)
+  PRIMARY KEY (rkey, param, value)
 ) WITHOUT ROWID;
 CREATE INDEX idx_uri_search ON idx_uri (type, param, value);
 )sql";
@@ -148,7 +158,8 @@ absl::Status ApplyOne(Connection& conn, const Migration& m, const base::Clock& c
       absl::FormatTime(absl::RFC3339_full, clock.Now(), absl::UTCTimeZone());
   TC_ASSIGN_OR_RETURN(
       Statement insert,
-      conn.Prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
+      conn.Prepare(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)"));
   insert.BindInt64(1, m.version);
   insert.BindText(2, Absl(m.name));
   insert.BindText(3, applied_at);
@@ -172,9 +183,9 @@ absl::Status ApplyMigrations(Connection& conn, absl::Span<const Migration> migra
     }
     const Migration& known = migrations[version - 1];
     if (known.name != name) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("database has schema migration ", version, " named ", name,
-                       " but this build's is ", Absl(known.name)));
+      return absl::FailedPreconditionError(absl::StrCat("database has schema migration ", version,
+                                                        " named ", name, " but this build's is ",
+                                                        Absl(known.name)));
     }
   }
   for (const Migration& m : migrations) {

@@ -4,15 +4,21 @@
 //
 // Tables (see schema.cc for the exact SQL):
 //   schema_migrations(version, name, applied_at)   one row per applied migration
-//   resource_versions(rid, type, id, version, last_updated, deleted, content, patient_compartment)
-//       every version of every resource; UNIQUE(type, id, version); `rid` is a stable row id
-//       (INTEGER PRIMARY KEY) so the current pointer reaches the content in one rowid lookup;
-//       time-ordered indexes serve system and type history.
-//   current_resources(type, id, version, rid, last_updated, deleted, patient_compartment,
-//       index_kinds)   PRIMARY KEY(type, id), WITHOUT ROWID: one row per resource, pointing at
-//       its current version; read-current is one primary-key lookup plus one rowid lookup.
+//   current_resources(type, id, rkey, version, rid, last_updated, deleted, patient_compartment,
+//       index_kinds)   PRIMARY KEY(type, id), WITHOUT ROWID: one row per resource, pointing at its
+//       current version (`rid`). `rkey` is an integer key given to the resource when it is created,
+//       in increasing order; the other tables refer to the resource by it, so creating a resource
+//       appends to their B-trees rather than writing a random page of each (this roughly halved
+//       the pages written per write, which bound write throughput). Read-current is one
+//       primary-key lookup plus one rowid lookup.
+//   resource_versions(rid, rkey, type, id, version, last_updated, deleted, content,
+//       patient_compartment)   every version of every resource; `rid` INTEGER PRIMARY KEY (only
+//       grows), a unique (rkey, version) index for vread and instance history, (last_updated,
+//       version) and (type, last_updated, version) indexes for system and type history, newest
+//       first.
 //   idx_token, idx_string, idx_reference, idx_date, idx_number, idx_uri
-//       search index rows of current, non-deleted versions only.
+//       search index rows of current, non-deleted versions only, keyed by (rkey, param, …), with a
+//       (type, param, value…) index per table for searching.
 // Times are Unix microseconds (INTEGER); date/number ranges are REAL.
 #pragma once
 
