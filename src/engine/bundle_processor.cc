@@ -15,6 +15,8 @@
 #include "base/time_format.h"
 #include "engine/bundle_builder.h"
 #include "engine/errors.h"
+#include "engine/index_extract.h"
+#include "engine/prepared_resource.h"
 #include "engine/query_string.h"
 #include "engine/repository.h"
 #include "engine/search_query.h"
@@ -158,6 +160,8 @@ struct Entry {
   WriteOptions options;
   std::string assigned_id;  // POST: pre-assigned id (or the conditional match)
   bool matched_existing = false;
+  // Validated, serialised and indexed before the transaction (fast path), when set.
+  std::optional<PreparedResource> prepared;
 };
 
 absl::StatusOr<Entry> ReadEntry(const Value& raw, size_t index) {
@@ -227,6 +231,7 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
     }
   }
   std::vector<Value> responses(entries.size());
+  std::vector<std::optional<WriteResult>> outcomes(entries.size());
   const std::string& base_url = options_.base_url;
 
   // Runs one entry inside `ctx`; fills responses[e.index].
@@ -234,21 +239,19 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
     TC_ASSIGN_OR_RETURN(ParsedUrl url, ParseEntryUrl(definitions_, e.url, base_url));
     absl::StatusOr<WriteResult> result = absl::InternalError("unhandled");
     if (e.method == "GET" || e.method == "HEAD") {
-      Value entry = Value::Object();
       if (!url.id.empty()) {
         TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> v,
                             ctx.txn().ReadCurrent(url.type, url.id));
         if (!v) return NotFound(url.type + "/" + url.id + " is not known");
         if (v->deleted) return Gone(url.type + "/" + url.id + " was deleted");
-        TC_ASSIGN_OR_RETURN(Value resource, fhir::ParseJson(v->content));
-        entry.Set("fullUrl", Value::String(base_url + "/" + url.type + "/" + url.id));
-        entry.Set("resource", std::move(resource));
         WriteResult r;
         r.type = url.type;
         r.id = url.id;
         r.version = v->version;
         r.last_updated = v->last_updated;
-        entry.Set("response", ResponseFor(r));
+        r.content = std::move(v->content);
+        outcomes[e.index] = std::move(r);
+        return absl::OkStatus();
       } else {
         SearchOptions so;
         TC_ASSIGN_OR_RETURN(ParsedSearch parsed, ParseSearch(definitions_, url.type, url.query, so,
@@ -259,13 +262,14 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
         outcome.used = parsed.used;
         outcome.ignored = parsed.ignored;
         for (auto& v : found.versions) outcome.matches.push_back(ToReadResult(std::move(v)));
+        Value entry = Value::Object();
         entry.Set("resource", SearchsetBundle(base_url, url.type, outcome, parsed.query.limit,
                                               parsed.query.offset));
         Value response = Value::Object();
         response.Set("status", Value::String("200 OK"));
         entry.Set("response", std::move(response));
+        responses[e.index] = std::move(entry);
       }
-      responses[e.index] = std::move(entry);
       return absl::OkStatus();
     }
     if (e.method == "POST") {
@@ -281,6 +285,8 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
           r.content = v->content;
         }
         result = r;
+      } else if (e.prepared) {
+        result = ctx.CreatePrepared(*e.prepared, WriteOptions{});
       } else {
         WriteOptions opts = e.options;
         if (!e.assigned_id.empty()) opts.if_none_exist.reset();  // already resolved
@@ -288,7 +294,9 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
                             e.assigned_id.empty() ? nullptr : &e.assigned_id);
       }
     } else if (e.method == "PUT") {
-      if (url.has_query) {
+      if (e.prepared) {
+        result = ctx.UpdatePrepared(*e.prepared, e.options);
+      } else if (url.has_query) {
         result = ctx.ConditionalUpdate(url.type, url.query, std::move(e.resource), e.options);
       } else {
         result = ctx.Update(url.type, url.id, std::move(e.resource), e.options);
@@ -301,16 +309,64 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
                              : ctx.Delete(url.type, url.id);
     }
     TC_RETURN_IF_ERROR(result.status());
-    Value entry = Value::Object();
-    if (!result->id.empty() && !result->deleted) {
-      entry.Set("fullUrl", Value::String(base_url + "/" + result->type + "/" + result->id));
-      if (!result->content.empty()) {
-        TC_ASSIGN_OR_RETURN(Value stored, fhir::ParseJson(result->content));
-        entry.Set("resource", std::move(stored));
+    outcomes[e.index] = std::move(*result);
+    return absl::OkStatus();
+  };
+
+  // Builds the response entries of writes and reads after the store work is done (off the
+  // store's writer thread).
+  auto finish_entries = [&]() -> absl::Status {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      if (!outcomes[i]) continue;
+      const WriteResult& r = *outcomes[i];
+      Value entry = Value::Object();
+      if (!r.id.empty() && !r.deleted) {
+        entry.Set("fullUrl", Value::String(base_url + "/" + r.type + "/" + r.id));
+        if (!r.content.empty()) {
+          TC_ASSIGN_OR_RETURN(Value stored, fhir::ParseJson(r.content));
+          entry.Set("resource", std::move(stored));
+        }
+      }
+      entry.Set("response", ResponseFor(r));
+      responses[i] = std::move(entry);
+    }
+    return absl::OkStatus();
+  };
+
+  // Fast path for transactions whose ids and references need no database lookup (no
+  // ifNoneExist, no conditional reference, no conditional PUT): ids are assigned, references
+  // rewritten, and every resource validated, serialised and indexed here, in parallel with other
+  // requests, so the store's single writer thread only stores them. All entries or none.
+  auto prepare_transaction = [&]() -> absl::Status {
+    std::map<std::string, std::string> rewrite;
+    std::vector<std::pair<Entry*, ParsedUrl>> writes;
+    for (Entry& e : entries) {
+      if (e.method != "POST" && e.method != "PUT") continue;
+      if (e.options.if_none_exist) return absl::OkStatus();
+      TC_ASSIGN_OR_RETURN(ParsedUrl url, ParseEntryUrl(definitions_, e.url, base_url));
+      if (url.has_query) return absl::OkStatus();
+      std::vector<std::string> conditional;
+      CollectConditionalReferences(e.resource, conditional);
+      if (!conditional.empty()) return absl::OkStatus();
+      if (e.method == "POST") e.assigned_id = base::NewUuid(random_);
+      const std::string& id = e.method == "POST" ? e.assigned_id : url.id;
+      if (!e.full_url.empty()) rewrite[e.full_url] = url.type + "/" + id;
+      writes.emplace_back(&e, std::move(url));
+    }
+    for (auto& [e, url] : writes) {
+      RewriteReferences(e->resource, rewrite);
+      if (e->method == "PUT") TC_RETURN_IF_ERROR(CheckUpdateId(url.type, url.id, e->resource));
+      absl::Status valid = CheckResource(definitions_, url.type, e->resource);
+      if (!valid.ok()) {
+        return WithContext(valid, "transaction failed at entry " + std::to_string(e->index) +
+                                      " (" + e->method + " " + e->url + "): ");
       }
     }
-    entry.Set("response", ResponseFor(*result));
-    responses[e.index] = std::move(entry);
+    for (auto& [e, url] : writes) {
+      const std::string& id = e->method == "POST" ? e->assigned_id : url.id;
+      e->prepared = Prepare(*indexer_, url.type, id, std::move(e->resource));
+      e->has_resource = false;
+    }
     return absl::OkStatus();
   };
 
@@ -329,9 +385,13 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
           return run_entry(ctx, e);
         });
       }
-      if (!s.ok()) responses[e.index] = ErrorEntry(s);
+      if (!s.ok()) {
+        outcomes[e.index].reset();  // nothing of a failed entry was kept
+        responses[e.index] = ErrorEntry(s);
+      }
     }
   } else {
+    TC_RETURN_IF_ERROR(prepare_transaction());
     TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
       WriteDeps d = deps();
       WriteContext ctx(d, txn);
@@ -339,6 +399,9 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       std::map<std::string, std::string> rewrite;
       for (Entry& e : entries) {
         TC_ASSIGN_OR_RETURN(ParsedUrl url, ParseEntryUrl(definitions_, e.url, base_url));
+        if (e.prepared) {
+          continue;  // ids and references were settled before the transaction
+        }
         if (e.method == "POST") {
           if (e.options.if_none_exist) {
             TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> m,
@@ -360,7 +423,7 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       }
       // 2. Resolve conditional references and rewrite references in every resource.
       for (Entry& e : entries) {
-        if (!e.has_resource) continue;
+        if (!e.has_resource || e.prepared) continue;
         std::vector<std::string> conditional;
         CollectConditionalReferences(e.resource, conditional);
         for (const std::string& ref : conditional) {
@@ -397,6 +460,7 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       return absl::OkStatus();
     }));
   }
+  TC_RETURN_IF_ERROR(finish_entries());
   Value out_entries = Value::MakeArray();
   for (Value& r : responses) out_entries.Append(std::move(r));
   out.Set("entry", std::move(out_entries));

@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "absl/container/flat_hash_map.h"
+
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -152,38 +154,76 @@ bool IsIndexable(const fhir::SearchParamDef& param, const std::string& resource_
   return PlainPaths(param.expression, resource_type, nullptr);
 }
 
-IndexedResource ExtractIndex(const fhir::Definitions& definitions, const std::string& resource_type,
-                             const std::string& id, const Value& resource) {
-  IndexedResource out;
-  for (const fhir::SearchParamDef* param : definitions.SearchParamsFor(resource_type)) {
+struct Indexer::Plan {
+  struct Param {
+    std::string code;
+    std::string type;  // token, string, reference, uri
     std::vector<std::vector<std::string>> paths;
-    if (param->type != "token" && param->type != "string" && param->type != "reference" &&
-        param->type != "uri") {
-      continue;
+  };
+  struct TypePlan {
+    std::vector<Param> params;
+    std::vector<std::string> compartment_params;  // Patient compartment membership
+  };
+  absl::flat_hash_map<std::string, TypePlan> types;
+};
+
+Indexer::Indexer(const fhir::Definitions& definitions) {
+  auto plan = std::make_unique<Plan>();
+  for (const std::string& type : definitions.ResourceTypeNames()) {
+    Plan::TypePlan& tp = plan->types[type];
+    for (const fhir::SearchParamDef* param : definitions.SearchParamsFor(type)) {
+      if (param->type != "token" && param->type != "string" && param->type != "reference" &&
+          param->type != "uri") {
+        continue;
+      }
+      Plan::Param p;
+      if (!PlainPaths(param->expression, type, &p.paths)) continue;
+      p.code = param->code;
+      p.type = param->type;
+      tp.params.push_back(std::move(p));
     }
-    if (!PlainPaths(param->expression, resource_type, &paths)) continue;
-    std::vector<const Value*> values;
-    for (const auto& path : paths) Collect(resource, path, 0, values);
+    if (const std::vector<std::string>* cp = definitions.CompartmentParams("Patient", type)) {
+      tp.compartment_params = *cp;
+    }
+  }
+  plan_ = std::move(plan);
+}
+
+Indexer::~Indexer() = default;
+
+IndexedResource Indexer::Extract(const std::string& resource_type, const std::string& id,
+                                 const Value& resource) const {
+  IndexedResource out;
+  auto it = plan_->types.find(resource_type);
+  if (it == plan_->types.end()) return out;
+  const Plan::TypePlan& tp = it->second;
+  std::vector<const Value*> values;
+  for (const Plan::Param& param : tp.params) {
+    values.clear();
+    for (const auto& path : param.paths) Collect(resource, path, 0, values);
     for (const Value* v : values) {
-      if (param->type == "token") TokenRows(param->code, *v, out.rows);
-      if (param->type == "string") StringRows(param->code, *v, out.rows);
-      if (param->type == "reference") ReferenceRows(param->code, *v, out.rows);
-      // uris are indexed as system-less tokens: exact, case-sensitive match.
-      if (param->type == "uri" && v->is_string()) AddToken(param->code, "", v->string_value(), out.rows);
+      if (param.type == "token") {
+        TokenRows(param.code, *v, out.rows);
+      } else if (param.type == "string") {
+        StringRows(param.code, *v, out.rows);
+      } else if (param.type == "reference") {
+        ReferenceRows(param.code, *v, out.rows);
+      } else if (v->is_string()) {
+        // uris are indexed as system-less tokens: exact, case-sensitive match.
+        AddToken(param.code, "", v->string_value(), out.rows);
+      }
     }
   }
   if (resource_type == "Patient") {
     out.patient_compartment = id;
-  } else if (const std::vector<std::string>* params =
-                 definitions.CompartmentParams("Patient", resource_type)) {
-    for (const std::string& p : *params) {
-      for (const IndexRow& row : out.rows) {
-        if (row.kind == IndexRow::Kind::kReference && row.param == p && row.system == "Patient") {
-          out.patient_compartment = row.value;
-          break;
-        }
+    return out;
+  }
+  for (const std::string& p : tp.compartment_params) {
+    for (const IndexRow& row : out.rows) {
+      if (row.kind == IndexRow::Kind::kReference && row.param == p && row.system == "Patient") {
+        out.patient_compartment = row.value;
+        return out;
       }
-      if (!out.patient_compartment.empty()) break;
     }
   }
   return out;

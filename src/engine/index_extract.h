@@ -9,6 +9,7 @@
 // (issue "FHIRPath and complete FHIR search"), which replaces this extractor.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,22 @@ std::string NormalizeForSearch(std::string_view s);
 // True when `param` of `resource_type` can be indexed by this extractor.
 bool IsIndexable(const fhir::SearchParamDef& param, const std::string& resource_type);
 
-// Extracts every indexable parameter's rows from `resource` (of type `resource_type`, logical id
-// `id`).
-IndexedResource ExtractIndex(const fhir::Definitions& definitions, const std::string& resource_type,
-                             const std::string& id, const fhir::Value& resource);
+// The extraction plan of every resource type, compiled once from the definitions (expressions
+// split into paths, parameter types resolved). Immutable after construction; thread-safe.
+class Indexer {
+ public:
+  // Reads `definitions` only during construction.
+  explicit Indexer(const fhir::Definitions& definitions);
+  ~Indexer();
+
+  // Extracts every indexable parameter's rows from `resource` (of type `resource_type`, logical
+  // id `id`), and its patient compartment.
+  IndexedResource Extract(const std::string& resource_type, const std::string& id,
+                          const fhir::Value& resource) const;
+
+ private:
+  struct Plan;
+  std::unique_ptr<const Plan> plan_;
+};
 
 }  // namespace tc::engine

@@ -6,6 +6,8 @@
 #include "base/status_macros.h"
 #include "engine/errors.h"
 #include "engine/search_query.h"
+#include "engine/index_extract.h"
+#include "engine/prepared_resource.h"
 #include "engine/write_context.h"
 
 namespace tc::engine {
@@ -16,12 +18,15 @@ Repository::Repository(store::Store& store, const fhir::Definitions& definitions
                        const base::Clock& clock, base::Random& random, RepositoryOptions options)
     : store_(store),
       definitions_(definitions),
+      indexer_(std::make_unique<Indexer>(definitions)),
       clock_(clock),
       random_(random),
       options_(options) {}
 
+Repository::~Repository() = default;
+
 WriteDeps Repository::deps() const {
-  return WriteDeps{definitions_, clock_, random_, options_};
+  return WriteDeps{definitions_, clock_, random_, options_, *indexer_};
 }
 
 namespace {
@@ -57,11 +62,13 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
                                                const WriteOptions& options) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
+  // Everything costly happens here, on the request's thread; the store's writer only decides.
+  PreparedResource prepared = Prepare(*indexer_, type, base::NewUuid(random_), std::move(resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn, /*prevalidated=*/true);
-    result = ctx.Create(type, std::move(resource), options, nullptr);
+    result = ctx.CreatePrepared(prepared, options);
     return result.status();
   }));
   return result;
@@ -70,12 +77,14 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
 absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const std::string& id,
                                                Value resource, const WriteOptions& options) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
+  TC_RETURN_IF_ERROR(CheckUpdateId(type, id, resource));
   TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
+  PreparedResource prepared = Prepare(*indexer_, type, id, std::move(resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn, /*prevalidated=*/true);
-    result = ctx.Update(type, id, std::move(resource), options);
+    result = ctx.UpdatePrepared(prepared, options);
     return result.status();
   }));
   return result;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,8 @@
 #include "store/store.h"
 
 namespace tc::engine {
+
+class Indexer;
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -91,6 +94,7 @@ class Repository {
   // All references must outlive the Repository.
   Repository(store::Store& store, const fhir::Definitions& definitions, const base::Clock& clock,
              base::Random& random, RepositoryOptions options = {});
+  ~Repository();
 
   const fhir::Definitions& definitions() const { return definitions_; }
   const RepositoryOptions& options() const { return options_; }
@@ -135,6 +139,7 @@ class Repository {
 
   store::Store& store_;
   const fhir::Definitions& definitions_;
+  std::unique_ptr<const Indexer> indexer_;
   const base::Clock& clock_;
   base::Random& random_;
   RepositoryOptions options_;

@@ -230,5 +230,27 @@ TEST_F(RepositoryTest, JsonPatch) {
   EXPECT_EQ(repo_->Read("Patient", c->id)->version, 2);
 }
 
+TEST_F(RepositoryTest, FhirPatch) {
+  absl::StatusOr<WriteResult> c = repo_->Create(
+      "Patient", Json(R"({"resourceType":"Patient","active":true,"name":[{"family":"Old"}]})"), {});
+  ASSERT_TRUE(c.ok());
+  Value patch = Json(R"({"resourceType":"Parameters","parameter":[
+    {"name":"operation","part":[{"name":"type","valueCode":"replace"},
+      {"name":"path","valueString":"Patient.name[0].family"},{"name":"value","valueString":"New"}]},
+    {"name":"operation","part":[{"name":"type","valueCode":"add"},{"name":"path","valueString":"Patient"},
+      {"name":"name","valueString":"birthDate"},{"name":"value","valueDate":"1980-02-29"}]}]})");
+  absl::StatusOr<WriteResult> p = repo_->Patch("Patient", c->id, patch, {});
+  ASSERT_TRUE(p.ok()) << p.status();
+  Value patched = *ParseJson(p->content);
+  EXPECT_EQ(patched.Find("name")->array()[0].GetString("family"), "New");
+  EXPECT_EQ(patched.GetString("birthDate"), "1980-02-29");
+  // A path that matches nothing fails the whole patch, and nothing is written.
+  Value bad = Json(R"({"resourceType":"Parameters","parameter":[
+    {"name":"operation","part":[{"name":"type","valueCode":"replace"},
+      {"name":"path","valueString":"Patient.gender"},{"name":"value","valueCode":"male"}]}]})");
+  EXPECT_EQ(HttpStatusOf(repo_->Patch("Patient", c->id, bad, {}).status()), 422);
+  EXPECT_EQ(repo_->Read("Patient", c->id)->version, 2);
+}
+
 }  // namespace
 }  // namespace tc::engine

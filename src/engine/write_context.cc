@@ -7,6 +7,7 @@
 #include "base/time_format.h"
 #include "engine/errors.h"
 #include "engine/index_extract.h"
+#include "engine/fhir_patch.h"
 #include "engine/json_patch.h"
 #include "engine/query_string.h"
 #include "engine/search_query.h"
@@ -26,27 +27,6 @@ ReadResult ToReadResult(store::StoredVersion v) {
   r.content = std::move(v.content);
   return r;
 }
-
-namespace {
-
-// Puts resourceType, id and meta first (the canonical member order), keeping the rest as given.
-Value Stamp(Value resource, const std::string& id, int64_t version, absl::Time when) {
-  Value meta = Value::Object();
-  if (Value* old = resource.FindMutable("meta"); old && old->is_object()) meta = std::move(*old);
-  meta.Set("versionId", Value::String(std::to_string(version)));
-  meta.Set("lastUpdated", Value::String(base::FormatInstant(when)));
-  Value out = Value::Object();
-  out.Set("resourceType", Value::String(std::string(resource.GetString("resourceType"))));
-  out.Set("id", Value::String(id));
-  out.Set("meta", std::move(meta));
-  for (Value::Member& m : resource.mutable_members()) {
-    if (m.key == "resourceType" || m.key == "id" || m.key == "meta") continue;
-    out.mutable_members().push_back(std::move(m));
-  }
-  return out;
-}
-
-}  // namespace
 
 WriteContext::WriteContext(const WriteDeps& deps, store::Transaction& txn, bool prevalidated)
     : deps_(deps), txn_(txn), prevalidated_(prevalidated) {}
@@ -70,32 +50,88 @@ absl::Status CheckResource(const fhir::Definitions& definitions, const std::stri
   return absl::OkStatus();
 }
 
+absl::Status CheckUpdateId(const std::string& type, const std::string& id,
+                           const Value& resource) {
+  if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
+  std::string_view body_id = resource.GetString("id");
+  if (body_id.empty()) {
+    return BadRequest("the resource must have an id for an update", type + ".id");
+  }
+  if (body_id != id) {
+    return BadRequest("the resource id '" + std::string(body_id) +
+                          "' does not match the URL id '" + id + "'",
+                      type + ".id");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<WriteResult> WriteContext::Put(const std::string& type, const std::string& id,
-                                int64_t version, Value resource, bool created) {
+                                              int64_t version, Value resource, bool created) {
+  return PutPrepared(Prepare(deps_.indexer, type, id, std::move(resource)), version, created);
+}
+
+absl::StatusOr<WriteResult> WriteContext::PutPrepared(const PreparedResource& prepared,
+                                                      int64_t version, bool created) {
   absl::Time now = deps_.clock.Now();
-  Value stamped = Stamp(std::move(resource), id, version, now);
-  IndexedResource index = ExtractIndex(deps_.definitions, type, id, stamped);
   store::NewVersion nv;
-  nv.type = type;
-  nv.id = id;
+  nv.type = prepared.type;
+  nv.id = prepared.id;
   nv.version = version;
   nv.last_updated = now;
-  nv.content = fhir::WriteJson(stamped);
-  nv.patient_compartment = std::move(index.patient_compartment);
-  nv.index = std::move(index.rows);
+  nv.content = prepared.Render(version, now);
+  nv.patient_compartment = prepared.patient_compartment;
+  nv.index = prepared.index;
   absl::Status s = txn_.Put(nv);
   if (absl::IsFailedPrecondition(s)) {
-    return Conflict(type + "/" + id + " was changed by another request; retry");
+    return Conflict(prepared.type + "/" + prepared.id + " was changed by another request; retry");
   }
   TC_RETURN_IF_ERROR(s);
   WriteResult r;
-  r.type = type;
-  r.id = id;
+  r.type = prepared.type;
+  r.id = prepared.id;
   r.version = version;
   r.last_updated = now;
   r.content = std::move(nv.content);
   r.created = created;
   return r;
+}
+
+absl::StatusOr<WriteResult> WriteContext::CreatePrepared(const PreparedResource& prepared,
+                                                         const WriteOptions& options) {
+  if (options.if_none_exist) {
+    TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> matches,
+                        Match(prepared.type, ParseQueryString(*options.if_none_exist)));
+    if (matches.size() > 1) {
+      return PreconditionFailed("If-None-Exist '" + *options.if_none_exist +
+                                "' matched more than one resource");
+    }
+    if (matches.size() == 1) {
+      ReadResult existing = ToReadResult(std::move(matches[0]));
+      WriteResult r;
+      r.type = existing.type;
+      r.id = existing.id;
+      r.version = existing.version;
+      r.last_updated = existing.last_updated;
+      r.content = std::move(existing.content);
+      r.unchanged = true;
+      return r;
+    }
+  }
+  return PutPrepared(prepared, 1, true);
+}
+
+absl::StatusOr<WriteResult> WriteContext::UpdatePrepared(const PreparedResource& prepared,
+                                                         const WriteOptions& options) {
+  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> current,
+                      txn_.ReadCurrent(prepared.type, prepared.id));
+  int64_t current_version = current ? current->version : 0;
+  if (options.if_match_version && *options.if_match_version != current_version) {
+    return PreconditionFailed("If-Match version " + std::to_string(*options.if_match_version) +
+                              " is not the current version (" + std::to_string(current_version) +
+                              ") of " + prepared.type + "/" + prepared.id);
+  }
+  bool created = !current || current->deleted;
+  return PutPrepared(prepared, current_version + 1, created);
 }
 
 // Resolves a conditional query to the matching current resources (at most 2 are fetched).
@@ -114,53 +150,18 @@ absl::StatusOr<std::vector<store::StoredVersion>> WriteContext::Match(const std:
 }
 
 absl::StatusOr<WriteResult> WriteContext::Create(const std::string& type, Value resource,
-                                   const WriteOptions& options, const std::string* forced_id) {
+                                                 const WriteOptions& options,
+                                                 const std::string* forced_id) {
   if (!prevalidated_) TC_RETURN_IF_ERROR(Check(type, resource));
-  if (options.if_none_exist) {
-    TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> matches,
-                        Match(type, ParseQueryString(*options.if_none_exist)));
-    if (matches.size() > 1) {
-      return PreconditionFailed("If-None-Exist '" + *options.if_none_exist +
-                                "' matched more than one resource");
-    }
-    if (matches.size() == 1) {
-      WriteResult r;
-      ReadResult existing = ToReadResult(std::move(matches[0]));
-      r.type = existing.type;
-      r.id = existing.id;
-      r.version = existing.version;
-      r.last_updated = existing.last_updated;
-      r.content = std::move(existing.content);
-      r.unchanged = true;
-      return r;
-    }
-  }
   std::string id = forced_id ? *forced_id : base::NewUuid(deps_.random);
-  return Put(type, id, 1, std::move(resource), true);
+  return CreatePrepared(Prepare(deps_.indexer, type, id, std::move(resource)), options);
 }
 
 absl::StatusOr<WriteResult> WriteContext::Update(const std::string& type, const std::string& id,
-                                   Value resource, const WriteOptions& options) {
-  if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
+                                                 Value resource, const WriteOptions& options) {
+  TC_RETURN_IF_ERROR(CheckUpdateId(type, id, resource));
   if (!prevalidated_) TC_RETURN_IF_ERROR(Check(type, resource));
-  std::string_view body_id = resource.GetString("id");
-  if (body_id.empty()) {
-    return BadRequest("the resource must have an id for an update", type + ".id");
-  }
-  if (body_id != id) {
-    return BadRequest("the resource id '" + std::string(body_id) + "' does not match the URL id '" +
-                          id + "'",
-                      type + ".id");
-  }
-  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> current, txn_.ReadCurrent(type, id));
-  int64_t current_version = current ? current->version : 0;
-  if (options.if_match_version && *options.if_match_version != current_version) {
-    return PreconditionFailed("If-Match version " + std::to_string(*options.if_match_version) +
-                              " is not the current version (" +
-                              std::to_string(current_version) + ") of " + type + "/" + id);
-  }
-  bool created = !current || current->deleted;
-  return Put(type, id, current_version + 1, std::move(resource), created);
+  return UpdatePrepared(Prepare(deps_.indexer, type, id, std::move(resource)), options);
 }
 
 absl::StatusOr<WriteResult> WriteContext::ConditionalUpdate(const std::string& type, const QueryParams& query,
@@ -242,9 +243,15 @@ absl::StatusOr<WriteResult> WriteContext::Patch(const std::string& type, const s
       return Unprocessable({issue});
     }
   } else if (patch.is_object() && patch.GetString("resourceType") == "Parameters") {
-    return absl::UnimplementedError(
-        "FHIR Patch (Parameters) needs the FHIRPath engine, which is not built yet; use JSON "
-        "Patch (application/json-patch+json)");
+    FhirPatchOptions fpo;
+    fpo.clock = &deps_.clock;
+    absl::Status s = ApplyFhirPatch(deps_.definitions, patch, resource, fpo);
+    if (!s.ok()) {
+      fhir::Issue issue;
+      issue.code = "processing";
+      issue.diagnostics = std::string(s.message());
+      return Unprocessable({issue});
+    }
   } else {
     return BadRequest("the patch must be a JSON Patch array or a FHIR Patch Parameters resource");
   }

@@ -12,6 +12,8 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "engine/index_extract.h"
+#include "engine/prepared_resource.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
 #include "fhir/value.h"
@@ -25,6 +27,7 @@ struct WriteDeps {
   const base::Clock& clock;
   base::Random& random;
   const RepositoryOptions& options;
+  const Indexer& indexer;
 };
 
 ReadResult ToReadResult(store::StoredVersion v);
@@ -32,6 +35,10 @@ ReadResult ToReadResult(store::StoredVersion v);
 // The body is a JSON object whose resourceType is `type` (else 400) and it passes base
 // validation (else 422 listing every issue).
 absl::Status CheckResource(const fhir::Definitions& definitions, const std::string& type,
+                           const fhir::Value& resource);
+
+// For an update of `type/id`: a valid id that the body's id (required) matches (else 400).
+absl::Status CheckUpdateId(const std::string& type, const std::string& id,
                            const fhir::Value& resource);
 
 // Not thread-safe: one per transaction callback.
@@ -47,6 +54,17 @@ class WriteContext {
   // Stamps id/meta and stores version `version`.
   absl::StatusOr<WriteResult> Put(const std::string& type, const std::string& id, int64_t version,
                                   fhir::Value resource, bool created);
+  // Stores a prepared resource as version `version`, stamped with the commit-order time.
+  absl::StatusOr<WriteResult> PutPrepared(const PreparedResource& prepared, int64_t version,
+                                          bool created);
+  // Creates a prepared (already validated, new-id) resource as version 1, unless
+  // `options.if_none_exist` matches an existing resource (returned, `unchanged`).
+  absl::StatusOr<WriteResult> CreatePrepared(const PreparedResource& prepared,
+                                             const WriteOptions& options);
+  // Updates (or creates, with the client's id) a prepared, already validated resource whose id
+  // was checked with CheckUpdateId.
+  absl::StatusOr<WriteResult> UpdatePrepared(const PreparedResource& prepared,
+                                             const WriteOptions& options);
   // Current resources matching a conditional query (strict parsing; at most 2 returned).
   absl::StatusOr<std::vector<store::StoredVersion>> Match(const std::string& type,
                                                           const QueryParams& query);

@@ -46,7 +46,10 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityIn
   }
   cs.Set("format", std::move(formats));
   Value patch_formats = Value::MakeArray();
-  patch_formats.Append(Value::String("application/json-patch+json"));
+  for (const char* f : {"application/json-patch+json", "application/fhir+json",
+                        "application/fhir+xml"}) {
+    patch_formats.Append(Value::String(f));
+  }
   cs.Set("patchFormat", std::move(patch_formats));
 
   Value rest = Value::Object();

@@ -163,6 +163,24 @@ test('JSON Patch', async () => {
   assert.equal(p.json.meta.versionId, '2');
 });
 
+test('FHIR Patch (Parameters)', async () => {
+  const c = await fhir(srv.base, 'POST', '/Patient', { body: patient({ active: true }) });
+  const p = await fhir(srv.base, 'PATCH', `/Patient/${c.json.id}`, {
+    body: { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [
+      { name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.active' },
+      { name: 'value', valueBoolean: false }] }] },
+  });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.active, false);
+  const bad = await fhir(srv.base, 'PATCH', `/Patient/${c.json.id}`, {
+    body: { resourceType: 'Parameters', parameter: [{ name: 'operation', part: [
+      { name: 'type', valueCode: 'replace' }, { name: 'path', valueString: 'Patient.deceased' },
+      { name: 'value', valueBoolean: true }] }] },
+  });
+  assertOutcome(bad, 422);
+  assert.equal((await fhir(srv.base, 'GET', `/Patient/${c.json.id}`)).json.meta.versionId, '2');
+});
+
 test('conditional create, update and delete', async () => {
   const body = patient({ identifier: [{ system: 'urn:cond', value: 'c1' }] });
   const a = await fhir(srv.base, 'POST', '/Patient', { body, headers: { 'If-None-Exist': 'identifier=urn:cond|c1' } });
