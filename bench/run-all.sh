@@ -55,6 +55,7 @@ mp_read=$(wrk -t2 -c64 -d"$DURATION" "$MP/Patient/$mid" | rps)
 mp_create=$(wrk -t2 -c64 -d"$DURATION" -s bench/load/post_patient.lua "$MP/Patient" | rps)
 echo "medplum GET /Patient/{id}: $mp_read req/s"
 echo "medplum POST /Patient (in memory): $mp_create req/s"
+node bench/load/ingest.mjs "$MP" 200 100 8 | sed 's/^/medplum /' || true
 
 awk -v r="$tc_read" -v c="$ceiling" -v p="$mp_read" -v w="$tc_create" -v q="$mp_create" 'BEGIN {
   printf "read: %.0f%% of ceiling, %.2fx the peer\n", 100*r/c, r/p;
