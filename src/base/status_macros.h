@@ -17,10 +17,10 @@
 #define TC_STATUS_CONCAT(a, b) TC_STATUS_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function when not OK.
-#define TC_RETURN_IF_ERROR(expr)                    \
-  do {                                              \
-    ::absl::Status tc_status_ = (expr);             \
-    if (!tc_status_.ok()) return tc_status_;        \
+#define TC_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::absl::Status tc_status_ = (expr);      \
+    if (!tc_status_.ok()) return tc_status_; \
   } while (false)
 
 // Evaluates `rexpr` (an absl::StatusOr<T>); on error returns its status, otherwise moves the

@@ -10,9 +10,12 @@ std::string FormatInstant(absl::Time t) {
 
 std::optional<absl::Time> ParseFhirDateTime(std::string_view s) {
   // Partial dates are allowed: their earliest instant (UTC) is returned.
-  static constexpr const char* kFormats[] = {"%Y-%m-%dT%H:%M:%E*S%Ez", "%Y-%m-%dT%H:%M:%E*SZ",
-                                             "%Y-%m-%dT%H:%M%Ez",      "%Y-%m-%dT%H:%MZ",
-                                             "%Y-%m-%d",               "%Y-%m",
+  static constexpr const char* kFormats[] = {"%Y-%m-%dT%H:%M:%E*S%Ez",
+                                             "%Y-%m-%dT%H:%M:%E*SZ",
+                                             "%Y-%m-%dT%H:%M%Ez",
+                                             "%Y-%m-%dT%H:%MZ",
+                                             "%Y-%m-%d",
+                                             "%Y-%m",
                                              "%Y"};
   std::string text(s);
   for (const char* format : kFormats) {
@@ -30,8 +33,7 @@ std::string FormatHttpDate(absl::Time t) {
 std::optional<absl::Time> ParseHttpDate(std::string_view s) {
   absl::Time t;
   std::string err;
-  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(s), absl::UTCTimeZone(), &t,
-                      &err)) {
+  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(s), absl::UTCTimeZone(), &t, &err)) {
     return t;
   }
   return std::nullopt;

@@ -28,13 +28,13 @@ constexpr Establishment kEstablishments[] = {
     {"KRC", "Kestrel House IRC", "irc", "South East"},
 };
 
-constexpr const char* kGiven[] = {"Adam",  "Ben",   "Callum", "Daniel", "Emeka", "Farid",
-                                  "Gary",  "Harry", "Imran",  "Jamal",  "Kieran", "Liam",
-                                  "Mason", "Nathan", "Oliver", "Piotr", "Reece", "Samuel",
-                                  "Tomasz", "Usman", "Wayne", "Yusuf", "Zak",    "Aaron"};
-constexpr const char* kFamily[] = {"Smith",  "Jones",  "Taylor", "Brown",   "Williams", "Wilson",
-                                   "Evans",  "Thomas", "Khan",   "Ahmed",   "Walker",   "Wright",
-                                   "Kowalski", "Okafor", "Murphy", "Hughes", "Patel",   "Davies"};
+constexpr const char* kGiven[] = {"Adam",   "Ben",    "Callum", "Daniel", "Emeka",  "Farid",
+                                  "Gary",   "Harry",  "Imran",  "Jamal",  "Kieran", "Liam",
+                                  "Mason",  "Nathan", "Oliver", "Piotr",  "Reece",  "Samuel",
+                                  "Tomasz", "Usman",  "Wayne",  "Yusuf",  "Zak",    "Aaron"};
+constexpr const char* kFamily[] = {"Smith",    "Jones",  "Taylor", "Brown",  "Williams", "Wilson",
+                                   "Evans",    "Thomas", "Khan",   "Ahmed",  "Walker",   "Wright",
+                                   "Kowalski", "Okafor", "Murphy", "Hughes", "Patel",    "Davies"};
 
 struct Problem {
   const char* code;
@@ -92,8 +92,9 @@ Value Identifier(const char* system, const std::string& value) {
   return id;
 }
 
-void AddEntry(Value& entries, const std::string& full_url, Value resource, const std::string& method,
-              const std::string& url, const std::string& if_none_exist = "") {
+void AddEntry(Value& entries, const std::string& full_url, Value resource,
+              const std::string& method, const std::string& url,
+              const std::string& if_none_exist = "") {
   Value entry = Value::Object();
   if (!full_url.empty()) entry.Set("fullUrl", Str(full_url));
   entry.Set("resource", std::move(resource));
@@ -125,10 +126,11 @@ Value Establishments() {
     Value org = Value::Object();
     org.Set("resourceType", Str("Organization"));
     org.Set("id", Str(std::string("est-") + e.code));
-    org.Set("identifier", Array1(Identifier("https://throughcare.dev/fhir/establishment-code", e.code)));
+    org.Set("identifier",
+            Array1(Identifier("https://throughcare.dev/fhir/establishment-code", e.code)));
     org.Set("active", Value::Bool(true));
-    org.Set("type", Array1(Concept("https://throughcare.dev/fhir/CodeSystem/establishment-type", e.kind,
-                                   e.kind)));
+    org.Set("type", Array1(Concept("https://throughcare.dev/fhir/CodeSystem/establishment-type",
+                                   e.kind, e.kind)));
     org.Set("name", Str(e.name));
     Value address = Value::Object();
     address.Set("state", Str(e.region));
@@ -143,8 +145,9 @@ Value Establishments() {
       loc.Set("status", Str("active"));
       loc.Set("name", Str(std::string(e.name) + " " + wing + " wing"));
       loc.Set("mode", Str("instance"));
-      loc.Set("physicalType",
-              Concept("http://terminology.hl7.org/CodeSystem/location-physical-type", "wi", "Wing"));
+      loc.Set(
+          "physicalType",
+          Concept("http://terminology.hl7.org/CodeSystem/location-physical-type", "wi", "Wing"));
       loc.Set("managingOrganization", Ref(std::string("Organization/est-") + e.code));
       AddEntry(entries, "", std::move(loc), "PUT", "Location/" + id);
     }
@@ -159,11 +162,10 @@ Value PatientBundle(base::Random& rnd, int index) {
   std::string family = kFamily[rnd.Next64() % std::size(kFamily)];
   std::string nhs = TestNhsNumber(100000 + static_cast<uint64_t>(index) * 7 + rnd.Next64() % 7);
   char prison_number[16];
-  std::snprintf(prison_number, sizeof(prison_number), "%c%04u%c%c",
-                static_cast<char>('A' + rnd.Next64() % 26),
-                static_cast<unsigned>(1000 + rnd.Next64() % 9000),
-                static_cast<char>('A' + rnd.Next64() % 26),
-                static_cast<char>('A' + rnd.Next64() % 26));
+  std::snprintf(
+      prison_number, sizeof(prison_number), "%c%04u%c%c",
+      static_cast<char>('A' + rnd.Next64() % 26), static_cast<unsigned>(1000 + rnd.Next64() % 9000),
+      static_cast<char>('A' + rnd.Next64() % 26), static_cast<char>('A' + rnd.Next64() % 26));
   int year = 1960 + static_cast<int>(rnd.Next64() % 45);
   std::string birth = std::to_string(year) + "-" + TwoDigits(1 + rnd.Next64() % 12) + "-" +
                       TwoDigits(1 + rnd.Next64() % 28);
@@ -188,8 +190,8 @@ Value PatientBundle(base::Random& rnd, int index) {
            "identifier=https://fhir.nhs.uk/Id/nhs-number|" + nhs);
 
   int day = 1 + static_cast<int>(rnd.Next64() % 28);
-  std::string received = "2026-" + TwoDigits(1 + rnd.Next64() % 10) + "-" + TwoDigits(day) +
-                         "T" + TwoDigits(8 + rnd.Next64() % 10) + ":" + TwoDigits(rnd.Next64() % 60) +
+  std::string received = "2026-" + TwoDigits(1 + rnd.Next64() % 10) + "-" + TwoDigits(day) + "T" +
+                         TwoDigits(8 + rnd.Next64() % 10) + ":" + TwoDigits(rnd.Next64() % 60) +
                          ":00Z";
   Value episode = Value::Object();
   episode.Set("resourceType", Str("EpisodeOfCare"));
@@ -207,8 +209,8 @@ Value PatientBundle(base::Random& rnd, int index) {
   Value encounter = Value::Object();
   encounter.Set("resourceType", Str("Encounter"));
   encounter.Set("status", Str("finished"));
-  encounter.Set("class", Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB",
-                                "ambulatory"));
+  encounter.Set("class",
+                Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"));
   encounter.Set("type", Array1(Concept("https://throughcare.dev/fhir/CodeSystem/movement-type",
                                        "reception", "Reception into custody")));
   encounter.Set("subject", Ref(patient_url));
@@ -217,8 +219,8 @@ Value PatientBundle(base::Random& rnd, int index) {
   enc_period.Set("start", Str(received));
   encounter.Set("period", std::move(enc_period));
   Value location = Value::Object();
-  location.Set("location",
-               Ref(std::string("Location/loc-") + est.code + "-" + std::string(1, "ABC"[rnd.Next64() % 3])));
+  location.Set("location", Ref(std::string("Location/loc-") + est.code + "-" +
+                               std::string(1, "ABC"[rnd.Next64() % 3])));
   encounter.Set("location", Array1(std::move(location)));
   AddEntry(entries, "", std::move(encounter), "POST", "Encounter");
 
@@ -227,8 +229,8 @@ Value PatientBundle(base::Random& rnd, int index) {
     const Problem& pr = kProblems[rnd.Next64() % std::size(kProblems)];
     Value c = Value::Object();
     c.Set("resourceType", Str("Condition"));
-    c.Set("clinicalStatus", Concept("http://terminology.hl7.org/CodeSystem/condition-clinical",
-                                    "active", "Active"));
+    c.Set("clinicalStatus",
+          Concept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"));
     c.Set("verificationStatus",
           Concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed",
                   "Confirmed"));
@@ -267,7 +269,8 @@ Value PatientBundle(base::Random& rnd, int index) {
     o.Set("subject", Ref(patient_url));
     o.Set("effectiveDateTime", Str(received));
     Value q = Value::Object();
-    q.Set("value", Value::Integer(v.low + static_cast<int64_t>(rnd.Next64() % (v.high - v.low + 1))));
+    q.Set("value",
+          Value::Integer(v.low + static_cast<int64_t>(rnd.Next64() % (v.high - v.low + 1))));
     q.Set("unit", Str(v.unit));
     q.Set("system", Str("http://unitsofmeasure.org"));
     q.Set("code", Str(v.unit));

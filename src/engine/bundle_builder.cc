@@ -29,7 +29,8 @@ std::string PercentEncode(std::string_view s) {
 std::string Link(const std::string& base_url, const std::string& path, const QueryParams& used,
                  int64_t count, int64_t offset) {
   std::string url = base_url + (path.empty() ? "" : "/" + path) + "?";
-  for (const auto& [name, value] : used) url += PercentEncode(name) + "=" + PercentEncode(value) + "&";
+  for (const auto& [name, value] : used)
+    url += PercentEncode(name) + "=" + PercentEncode(value) + "&";
   url += "_count=" + std::to_string(count) + "&_offset=" + std::to_string(offset);
   return url;
 }
@@ -49,8 +50,8 @@ Value Paging(const std::string& base_url, const std::string& path, const QueryPa
     links.Append(LinkEntry("next", Link(base_url, path, used, count, offset + count)));
   }
   if (offset > 0) {
-    links.Append(LinkEntry("previous", Link(base_url, path, used, count,
-                                            offset > count ? offset - count : 0)));
+    links.Append(LinkEntry("previous",
+                           Link(base_url, path, used, count, offset > count ? offset - count : 0)));
   }
   return links;
 }

@@ -88,8 +88,8 @@ Value ResponseFor(const WriteResult& r) {
   response.Set("status", Value::String(StatusLine(code)));
   if (!r.deleted || r.version > 0) {
     if (!r.id.empty() && r.version > 0) {
-      response.Set("location", Value::String(r.type + "/" + r.id + "/_history/" +
-                                             std::to_string(r.version)));
+      response.Set("location",
+                   Value::String(r.type + "/" + r.id + "/_history/" + std::to_string(r.version)));
       response.Set("etag", Value::String(WeakEtag(r.version)));
       response.Set("lastModified", Value::String(base::FormatInstant(r.last_updated)));
     }
@@ -197,7 +197,8 @@ absl::StatusOr<Entry> ReadEntry(const Value& raw, size_t index) {
       if (c >= '0' && c <= '9') digits.push_back(c);
     }
     int64_t v = 0;
-    if (!absl::SimpleAtoi(digits, &v)) return BadRequest("ifMatch '" + std::string(im) + "' is invalid");
+    if (!absl::SimpleAtoi(digits, &v))
+      return BadRequest("ifMatch '" + std::string(im) + "' is invalid");
     e.options.if_match_version = v;
   }
   if ((e.method == "POST" || e.method == "PUT") && !e.has_resource) {
@@ -215,9 +216,9 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
   }
   std::string_view type = bundle.GetString("type");
   if (type != "batch" && type != "transaction") {
-    return BadRequest("Bundle.type must be 'batch' or 'transaction', not '" + std::string(type) +
-                          "'",
-                      "Bundle.type");
+    return BadRequest(
+        "Bundle.type must be 'batch' or 'transaction', not '" + std::string(type) + "'",
+        "Bundle.type");
   }
   const Value* raw_entries = bundle.Find("entry");
   std::vector<Entry> entries;
@@ -254,8 +255,8 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
         return absl::OkStatus();
       } else {
         SearchOptions so;
-        TC_ASSIGN_OR_RETURN(ParsedSearch parsed, ParseSearch(definitions_, url.type, url.query, so,
-                                                             options_.max_count));
+        TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
+                            ParseSearch(definitions_, url.type, url.query, so, options_.max_count));
         TC_ASSIGN_OR_RETURN(store::SearchResult found, ctx.txn().Search(parsed.query));
         SearchOutcome outcome;
         outcome.total = found.total;
@@ -305,8 +306,8 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       // The patch document is a Binary (JSON Patch, base64) or Parameters (FHIR Patch).
       result = ctx.Patch(url.type, url.id, e.resource, e.options);
     } else if (e.method == "DELETE") {
-      result = url.has_query ? ctx.ConditionalDelete(url.type, url.query)
-                             : ctx.Delete(url.type, url.id);
+      result =
+          url.has_query ? ctx.ConditionalDelete(url.type, url.query) : ctx.Delete(url.type, url.id);
     }
     TC_RETURN_IF_ERROR(result.status());
     outcomes[e.index] = std::move(*result);
@@ -358,8 +359,8 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       if (e->method == "PUT") TC_RETURN_IF_ERROR(CheckUpdateId(url.type, url.id, e->resource));
       absl::Status valid = CheckResource(definitions_, url.type, e->resource);
       if (!valid.ok()) {
-        return WithContext(valid, "transaction failed at entry " + std::to_string(e->index) +
-                                      " (" + e->method + " " + e->url + "): ");
+        return WithContext(valid, "transaction failed at entry " + std::to_string(e->index) + " (" +
+                                      e->method + " " + e->url + "): ");
       }
     }
     for (auto& [e, url] : writes) {

@@ -96,9 +96,8 @@ absl::Status Unprocessable(const fhir::Issues& issues) {
 
 absl::Status WithContext(const absl::Status& status, const std::string& prefix) {
   absl::Status out(status.code(), prefix + std::string(status.message()));
-  status.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
-    out.SetPayload(url, payload);
-  });
+  status.ForEachPayload(
+      [&](absl::string_view url, const absl::Cord& payload) { out.SetPayload(url, payload); });
   return out;
 }
 

@@ -26,6 +26,8 @@ using fhir::TypeDef;
 using fhir::TypeKind;
 using fhir::Value;
 
+std::string KindName(const Value& v) { return fhir::DescribeKind(v); }
+
 // Where the value[x] of a Parameters part is defined (parts re-use Parameters.parameter).
 constexpr std::string_view kPartContext = "Parameters.parameter";
 // Deepest tree the search for an item's location descends (far beyond any depth a resource can
@@ -36,24 +38,6 @@ std::string Quote(std::string_view s) {
   std::string out;
   fhir::AppendJsonString(s, out);
   return out;
-}
-
-std::string KindName(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return "null";
-    case Value::Kind::kBool:
-      return "a boolean";
-    case Value::Kind::kNumber:
-      return "a number";
-    case Value::Kind::kString:
-      return "a string";
-    case Value::Kind::kArray:
-      return "an array";
-    case Value::Kind::kObject:
-      return "an object";
-  }
-  return "a value";
 }
 
 std::string UpperFirst(std::string_view s) {

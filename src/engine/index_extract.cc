@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
-
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
@@ -127,14 +126,22 @@ std::string NormalizeForSearch(std::string_view s) {
     if (c == 0xC3 && i + 1 < s.size()) {  // Latin-1 supplement letters in UTF-8
       unsigned char d = static_cast<unsigned char>(s[i + 1]) | 0x20;  // fold case (0x80..0x9F)
       const char* map = nullptr;
-      if (d >= 0xA0 && d <= 0xA5) map = "a";
-      else if (d == 0xA7) map = "c";
-      else if (d >= 0xA8 && d <= 0xAB) map = "e";
-      else if (d >= 0xAC && d <= 0xAF) map = "i";
-      else if (d == 0xB1) map = "n";
-      else if ((d >= 0xB2 && d <= 0xB6) || d == 0xB8) map = "o";
-      else if (d >= 0xB9 && d <= 0xBC) map = "u";
-      else if (d == 0xBD || d == 0xBF) map = "y";
+      if (d >= 0xA0 && d <= 0xA5)
+        map = "a";
+      else if (d == 0xA7)
+        map = "c";
+      else if (d >= 0xA8 && d <= 0xAB)
+        map = "e";
+      else if (d >= 0xAC && d <= 0xAF)
+        map = "i";
+      else if (d == 0xB1)
+        map = "n";
+      else if ((d >= 0xB2 && d <= 0xB6) || d == 0xB8)
+        map = "o";
+      else if (d >= 0xB9 && d <= 0xBC)
+        map = "u";
+      else if (d == 0xBD || d == 0xBF)
+        map = "y";
       if (map) {
         out += map;
         ++i;

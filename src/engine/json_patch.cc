@@ -35,23 +35,7 @@ std::optional<Op> ParseOp(const std::string& name) {
 // A string quoted and C-escaped for an error message (pointers may hold any character).
 std::string Quote(const std::string& s) { return absl::StrCat("\"", absl::CHexEscape(s), "\""); }
 
-const char* KindName(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return "null";
-    case Value::Kind::kBool:
-      return "a boolean";
-    case Value::Kind::kNumber:
-      return "a number";
-    case Value::Kind::kString:
-      return "a string";
-    case Value::Kind::kArray:
-      return "an array";
-    case Value::Kind::kObject:
-      return "an object";
-  }
-  return "a value";
-}
+const char* KindName(const Value& v) { return fhir::DescribeKind(v); }
 
 // The pointer text for the first `count` tokens of `p` (re-escaped), for messages.
 std::string Format(const Pointer& p, size_t count) {

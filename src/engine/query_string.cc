@@ -1,33 +1,14 @@
 #include "engine/query_string.h"
 
+#include "base/percent_decode.h"
+
 namespace tc::engine {
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(plus_is_space && c == '+' ? ' ' : c);
-  }
-  return out;
+  if (base::PercentDecode(s, plus_is_space, &out)) return out;
+  // A malformed escape is kept as written (the value then simply matches nothing).
+  return std::string(s);
 }
 
 QueryParams ParseQueryString(std::string_view query) {

@@ -5,9 +5,9 @@
 #include "base/ids.h"
 #include "base/status_macros.h"
 #include "engine/errors.h"
-#include "engine/search_query.h"
 #include "engine/index_extract.h"
 #include "engine/prepared_resource.h"
+#include "engine/search_query.h"
 #include "engine/write_context.h"
 
 namespace tc::engine {
@@ -51,10 +51,11 @@ absl::StatusOr<ReadResult> Repository::VRead(const std::string& type, const std:
                                              int64_t version) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
-  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> v,
-                      store_.ReadVersion(type, id, version));
-  if (!v) return NotFound(type + "/" + id + "/_history/" + std::to_string(version) + " is not known");
-  if (v->deleted) return Gone(type + "/" + id + " version " + std::to_string(version) + " is a deletion");
+  TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> v, store_.ReadVersion(type, id, version));
+  if (!v)
+    return NotFound(type + "/" + id + "/_history/" + std::to_string(version) + " is not known");
+  if (v->deleted)
+    return Gone(type + "/" + id + " version " + std::to_string(version) + " is a deletion");
   return ToReadResult(std::move(*v));
 }
 

@@ -46,7 +46,7 @@ struct WriteResult {
   std::string id;
   int64_t version = 0;
   absl::Time last_updated;
-  std::string content;  // canonical JSON of the stored version; "" for a delete
+  std::string content;     // canonical JSON of the stored version; "" for a delete
   bool created = false;    // a new resource (201) rather than a new version (200)
   bool unchanged = false;  // conditional create matched an existing resource (200, nothing written)
   bool deleted = false;
@@ -100,8 +100,7 @@ class Repository {
   const RepositoryOptions& options() const { return options_; }
 
   absl::StatusOr<ReadResult> Read(const std::string& type, const std::string& id);
-  absl::StatusOr<ReadResult> VRead(const std::string& type, const std::string& id,
-                                   int64_t version);
+  absl::StatusOr<ReadResult> VRead(const std::string& type, const std::string& id, int64_t version);
 
   // POST [type]. The resource's id (if any) is replaced by a new server-assigned id.
   absl::StatusOr<WriteResult> Create(const std::string& type, fhir::Value resource,

@@ -105,12 +105,12 @@ TEST_F(RepositoryTest, InvalidResourceIsRejectedWithEveryIssueAndNothingWritten)
   absl::StatusOr<SearchOutcome> all = repo_->Search("Patient", {}, {});
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->total, 0);
-  EXPECT_EQ(HttpStatusOf(repo_->Create("Observation", Json(R"({"resourceType":"Patient"})"), {})
-                             .status()),
+  EXPECT_EQ(HttpStatusOf(
+                repo_->Create("Observation", Json(R"({"resourceType":"Patient"})"), {}).status()),
             400);
-  EXPECT_EQ(HttpStatusOf(repo_->Create("NotAType", Json(R"({"resourceType":"NotAType"})"), {})
-                             .status()),
-            404);
+  EXPECT_EQ(
+      HttpStatusOf(repo_->Create("NotAType", Json(R"({"resourceType":"NotAType"})"), {}).status()),
+      404);
 }
 
 TEST_F(RepositoryTest, ConditionalCreateUpdateDelete) {

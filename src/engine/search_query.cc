@@ -81,7 +81,8 @@ absl::StatusOr<ParsedSearch> ParseSearch(const fhir::Definitions& definitions,
       Criterion c;
       c.match = Criterion::Match::kId;
       for (const std::string& alt : SplitOr(value)) {
-        if (!base::IsValidFhirId(alt)) return BadRequest("_id '" + alt + "' is not a valid id", "_id");
+        if (!base::IsValidFhirId(alt))
+          return BadRequest("_id '" + alt + "' is not a valid id", "_id");
         c.any_of.push_back({false, "", alt});
       }
       out.query.all_of.push_back(std::move(c));
@@ -106,13 +107,13 @@ absl::StatusOr<ParsedSearch> ParseSearch(const fhir::Definitions& definitions,
     }
     const fhir::SearchParamDef* def = definitions.FindSearchParam(type, name);
     if (def == nullptr) {
-      TC_RETURN_IF_ERROR(Unsupported(raw_name, "unknown parameter for " + type, options.strict,
-                                        out));
+      TC_RETURN_IF_ERROR(
+          Unsupported(raw_name, "unknown parameter for " + type, options.strict, out));
       continue;
     }
     if (!IsIndexable(*def, type)) {
-      TC_RETURN_IF_ERROR(Unsupported(raw_name, "not yet supported by this server",
-                                        options.strict, out));
+      TC_RETURN_IF_ERROR(
+          Unsupported(raw_name, "not yet supported by this server", options.strict, out));
       continue;
     }
     Criterion c;
@@ -155,7 +156,8 @@ absl::StatusOr<ParsedSearch> ParseSearch(const fhir::Definitions& definitions,
             return BadRequest("reference '" + alt + "' is not Type/id", raw_name);
           }
         } else {
-          if (!base::IsValidFhirId(alt)) return BadRequest("reference id '" + alt + "' is invalid", raw_name);
+          if (!base::IsValidFhirId(alt))
+            return BadRequest("reference id '" + alt + "' is invalid", raw_name);
           a.value = alt;
           if (def->targets.size() == 1) a.system = def->targets[0];
         }

@@ -6,8 +6,8 @@
 #include "base/status_macros.h"
 #include "base/time_format.h"
 #include "engine/errors.h"
-#include "engine/index_extract.h"
 #include "engine/fhir_patch.h"
+#include "engine/index_extract.h"
 #include "engine/json_patch.h"
 #include "engine/query_string.h"
 #include "engine/search_query.h"
@@ -41,26 +41,25 @@ absl::Status CheckResource(const fhir::Definitions& definitions, const std::stri
   if (!resource.is_object()) return BadRequest("the body must be a JSON object");
   std::string_view rt = resource.GetString("resourceType");
   if (rt != type) {
-    return BadRequest("resourceType '" + std::string(rt) + "' does not match the URL type '" +
-                          type + "'",
-                      "resourceType");
+    return BadRequest(
+        "resourceType '" + std::string(rt) + "' does not match the URL type '" + type + "'",
+        "resourceType");
   }
   fhir::Issues issues = fhir::ValidateResource(definitions, resource);
   if (fhir::HasErrors(issues)) return Unprocessable(issues);
   return absl::OkStatus();
 }
 
-absl::Status CheckUpdateId(const std::string& type, const std::string& id,
-                           const Value& resource) {
+absl::Status CheckUpdateId(const std::string& type, const std::string& id, const Value& resource) {
   if (!base::IsValidFhirId(id)) return BadRequest("'" + id + "' is not a valid resource id");
   std::string_view body_id = resource.GetString("id");
   if (body_id.empty()) {
     return BadRequest("the resource must have an id for an update", type + ".id");
   }
   if (body_id != id) {
-    return BadRequest("the resource id '" + std::string(body_id) +
-                          "' does not match the URL id '" + id + "'",
-                      type + ".id");
+    return BadRequest(
+        "the resource id '" + std::string(body_id) + "' does not match the URL id '" + id + "'",
+        type + ".id");
   }
   return absl::OkStatus();
 }
@@ -136,13 +135,13 @@ absl::StatusOr<WriteResult> WriteContext::UpdatePrepared(const PreparedResource&
 
 // Resolves a conditional query to the matching current resources (at most 2 are fetched).
 absl::StatusOr<std::vector<store::StoredVersion>> WriteContext::Match(const std::string& type,
-                                                        const QueryParams& query) {
+                                                                      const QueryParams& query) {
   if (query.empty()) return BadRequest("a conditional operation needs search parameters");
   SearchOptions opts;
   opts.strict = true;  // a condition that is silently ignored would match everything
   opts.count = 2;
-  TC_ASSIGN_OR_RETURN(ParsedSearch parsed, ParseSearch(deps_.definitions, type, query, opts,
-                                                       deps_.options.max_count));
+  TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
+                      ParseSearch(deps_.definitions, type, query, opts, deps_.options.max_count));
   parsed.query.limit = 2;
   parsed.query.offset = 0;
   TC_ASSIGN_OR_RETURN(store::SearchResult result, txn_.Search(parsed.query));
@@ -164,8 +163,10 @@ absl::StatusOr<WriteResult> WriteContext::Update(const std::string& type, const 
   return UpdatePrepared(Prepare(deps_.indexer, type, id, std::move(resource)), options);
 }
 
-absl::StatusOr<WriteResult> WriteContext::ConditionalUpdate(const std::string& type, const QueryParams& query,
-                                              Value resource, const WriteOptions& options) {
+absl::StatusOr<WriteResult> WriteContext::ConditionalUpdate(const std::string& type,
+                                                            const QueryParams& query,
+                                                            Value resource,
+                                                            const WriteOptions& options) {
   TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> matches, Match(type, query));
   if (matches.size() > 1) {
     return PreconditionFailed("the conditional update matched more than one resource");
@@ -208,7 +209,8 @@ absl::StatusOr<WriteResult> WriteContext::Delete(const std::string& type, const 
   return r;
 }
 
-absl::StatusOr<WriteResult> WriteContext::ConditionalDelete(const std::string& type, const QueryParams& query) {
+absl::StatusOr<WriteResult> WriteContext::ConditionalDelete(const std::string& type,
+                                                            const QueryParams& query) {
   TC_ASSIGN_OR_RETURN(std::vector<store::StoredVersion> matches, Match(type, query));
   if (matches.size() > 1) {
     return PreconditionFailed("the conditional delete matched more than one resource");
@@ -224,14 +226,14 @@ absl::StatusOr<WriteResult> WriteContext::ConditionalDelete(const std::string& t
 }
 
 absl::StatusOr<WriteResult> WriteContext::Patch(const std::string& type, const std::string& id,
-                                  const Value& patch, const WriteOptions& options) {
+                                                const Value& patch, const WriteOptions& options) {
   TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> current, txn_.ReadCurrent(type, id));
   if (!current) return NotFound(type + "/" + id + " is not known");
   if (current->deleted) return Gone(type + "/" + id + " was deleted");
   if (options.if_match_version && *options.if_match_version != current->version) {
     return PreconditionFailed("If-Match version " + std::to_string(*options.if_match_version) +
-                              " is not the current version (" +
-                              std::to_string(current->version) + ")");
+                              " is not the current version (" + std::to_string(current->version) +
+                              ")");
   }
   TC_ASSIGN_OR_RETURN(Value resource, fhir::ParseJson(current->content));
   if (patch.is_array()) {
@@ -262,8 +264,5 @@ absl::StatusOr<WriteResult> WriteContext::Patch(const std::string& type, const s
   TC_RETURN_IF_ERROR(Check(type, resource));
   return Put(type, id, current->version + 1, std::move(resource), false);
 }
-
-
-
 
 }  // namespace tc::engine

@@ -42,8 +42,9 @@ struct ElementDef {
   bool is_summary = false;   // ElementDefinition.isSummary (drives _summary=true)
   bool is_modifier = false;  // ElementDefinition.isModifier
   // Allowed type codes, e.g. {"string"}, {"Quantity","CodeableConcept",...}, {"BackboneElement"}.
-  // Empty when content_reference is set. FHIRPath system types ("http://hl7.org/fhirpath/System.String")
-  // used for `id`/`extension.url`/primitive `value` are reported as their FHIR primitive ("string", "uri"...).
+  // Empty when content_reference is set. FHIRPath system types
+  // ("http://hl7.org/fhirpath/System.String") used for `id`/`extension.url`/primitive `value` are
+  // reported as their FHIR primitive ("string", "uri"...).
   std::vector<std::string> types;
   // For Reference / canonical types: allowed target resource type names; empty = any.
   std::vector<std::string> target_types;
@@ -67,9 +68,10 @@ struct TypeDef {
 struct SearchParamDef {
   std::string code;  // "identifier", "_lastUpdated"
   std::string url;   // canonical URL
-  std::string type;  // "number","date","string","token","reference","composite","quantity","uri","special"
-  std::vector<std::string> base;  // resource types it applies to
-  std::string expression;         // FHIRPath (may be "" for special ones)
+  std::string
+      type;  // "number","date","string","token","reference","composite","quantity","uri","special"
+  std::vector<std::string> base;     // resource types it applies to
+  std::string expression;            // FHIRPath (may be "" for special ones)
   std::vector<std::string> targets;  // reference target types
   struct Component {
     std::string definition;  // SearchParameter canonical URL

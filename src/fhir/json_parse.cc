@@ -108,9 +108,9 @@ class Parser {
 
  private:
   static std::string_view TrimRight(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' ||
-                          s.back() == '\t' || s.back() == ',' || s.back() == ']' ||
-                          s.back() == '}')) {
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t' ||
+            s.back() == ',' || s.back() == ']' || s.back() == '}')) {
       s.remove_suffix(1);
     }
     return s;

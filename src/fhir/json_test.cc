@@ -6,7 +6,8 @@ namespace tc::fhir {
 namespace {
 
 TEST(JsonTest, ParsesAndKeepsDecimalText) {
-  absl::StatusOr<Value> v = ParseJson(R"({"resourceType":"Observation","valueQuantity":{"value":1.50}})");
+  absl::StatusOr<Value> v =
+      ParseJson(R"({"resourceType":"Observation","valueQuantity":{"value":1.50}})");
   ASSERT_TRUE(v.ok()) << v.status();
   const Value* q = v->Find("valueQuantity");
   ASSERT_NE(q, nullptr);

@@ -62,23 +62,7 @@ std::string Quote(std::string_view s) {
   return Cat("'", s.substr(0, kMax), "...'");
 }
 
-std::string JsonKindName(const Value& v) {
-  switch (v.kind()) {
-    case Value::Kind::kNull:
-      return "null";
-    case Value::Kind::kBool:
-      return "a boolean";
-    case Value::Kind::kNumber:
-      return "a number";
-    case Value::Kind::kString:
-      return "a string";
-    case Value::Kind::kArray:
-      return "an array";
-    case Value::Kind::kObject:
-      return "an object";
-  }
-  return "a value";
-}
+std::string JsonKindName(const Value& v) { return DescribeKind(v); }
 
 // ---------------------------------------------------------------------------------------------
 // Primitive lexical checks. Each returns "" when valid, else a diagnostic. They implement the

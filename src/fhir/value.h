@@ -1,8 +1,8 @@
 // File: fhir/value.h
 //
 // The engine's resource tree: a JSON value as FHIR needs it. Every resource the engine handles
-// (from JSON or XML) is held as a `Value`; FHIRPath, validation, patching and search extraction walk
-// it. Two FHIR-specific choices:
+// (from JSON or XML) is held as a `Value`; FHIRPath, validation, patching and search extraction
+// walk it. Two FHIR-specific choices:
 //   * numbers keep their exact lexical form (`number_text()`), so decimal precision such as
 //     `1.50` survives a round trip (FHIR decimals are significant-figure sensitive);
 //   * objects keep member order as parsed (serialisation writes them back in that order), and
@@ -95,5 +95,9 @@ struct Value::Member {
   std::string key;
   Value value;
 };
+
+// A plain-language name of a value's JSON kind for error messages: "null", "a boolean",
+// "a number", "a string", "an array", "an object".
+const char* DescribeKind(const Value& v);
 
 }  // namespace tc::fhir

@@ -46,8 +46,8 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityIn
   }
   cs.Set("format", std::move(formats));
   Value patch_formats = Value::MakeArray();
-  for (const char* f : {"application/json-patch+json", "application/fhir+json",
-                        "application/fhir+xml"}) {
+  for (const char* f :
+       {"application/json-patch+json", "application/fhir+json", "application/fhir+xml"}) {
     patch_formats.Append(Value::String(f));
   }
   cs.Set("patchFormat", std::move(patch_formats));

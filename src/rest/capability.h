@@ -14,9 +14,9 @@
 namespace tc::rest {
 
 struct CapabilityInfo {
-  std::string base_url;        // e.g. "http://127.0.0.1:8080/fhir"
+  std::string base_url;          // e.g. "http://127.0.0.1:8080/fhir"
   std::string software_version;  // e.g. "0.1.0"
-  absl::Time started;          // CapabilityStatement.date
+  absl::Time started;            // CapabilityStatement.date
 };
 
 fhir::Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityInfo& info);

@@ -77,7 +77,8 @@ absl::StatusOr<std::optional<absl::Time>> TimeParam(const http::Request& request
   for (const auto& [n, v] : request.query) {
     if (n == name) {
       std::optional<absl::Time> t = base::ParseFhirDateTime(v);
-      if (!t) return engine::BadRequest(std::string(name) + " '" + v + "' is not a valid instant", name);
+      if (!t)
+        return engine::BadRequest(std::string(name) + " '" + v + "' is not a valid instant", name);
       return t;
     }
   }
@@ -163,7 +164,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
         return r;
       case Prefer::kOutcome: {
         fhir::Issue info{fhir::Issue::Severity::kInformation, "informational",
-                         (w.created ? "created " : w.unchanged ? "matched existing " : "updated ") +
+                         (w.created     ? "created "
+                          : w.unchanged ? "matched existing "
+                                        : "updated ") +
                              w.type + "/" + w.id,
                          ""};
         WriteBody(defs_, output, engine::OperationOutcome({info}), r);
@@ -244,9 +247,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     for (const auto& p : request.query) {
       if (p.first == "_since" || p.first == "_at") used.push_back(p);
     }
-    std::string path = type.empty() ? "_history"
-                                    : (instance_history ? type + "/" + id + "/_history"
-                                                        : type + "/_history");
+    std::string path =
+        type.empty() ? "_history"
+                     : (instance_history ? type + "/" + id + "/_history" : type + "/_history");
     Value bundle = engine::HistoryBundle(options_.base_url, path, page, used,
                                          std::min<int64_t>(ho.count, 1000), ho.offset);
     WriteBody(defs_, output, bundle, response);
@@ -293,9 +296,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     if (method == "PUT") {
       TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
       TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
-      TC_ASSIGN_OR_RETURN(engine::WriteResult w,
-                          repo_.ConditionalUpdate(type, SearchParams(request.query),
-                                                  std::move(resource), wo));
+      TC_ASSIGN_OR_RETURN(
+          engine::WriteResult w,
+          repo_.ConditionalUpdate(type, SearchParams(request.query), std::move(resource), wo));
       return send_write(w);
     }
     if (method == "DELETE") {

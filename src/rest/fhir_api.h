@@ -22,7 +22,7 @@
 namespace tc::rest {
 
 struct FhirApiOptions {
-  std::string base_path = "/fhir";                   // path prefix the API is mounted at
+  std::string base_path = "/fhir";                      // path prefix the API is mounted at
   std::string base_url = "http://127.0.0.1:8080/fhir";  // what clients see (links, Location)
   std::string software_version = "0.1.0";
   int64_t default_count = 50;  // page size when _count is absent

@@ -84,7 +84,8 @@ absl::StatusOr<OutputOptions> NegotiateOutput(const http::Request& request) {
   if (!format_given) {
     std::string_view accept = request.Header("Accept");
     if (!accept.empty()) {
-      for (absl::string_view part : absl::StrSplit(absl::string_view(accept.data(), accept.size()), ',')) {
+      for (absl::string_view part :
+           absl::StrSplit(absl::string_view(accept.data(), accept.size()), ',')) {
         std::optional<Format> f = FormatFromMime(std::string_view(part.data(), part.size()));
         if (f) {
           out.format = *f;
@@ -179,7 +180,8 @@ void ShapeBundleEntries(const fhir::Definitions& defs, const OutputOptions& opti
   for (Value& entry : entries->mutable_array()) {
     Value* search = entry.FindMutable("search");
     bool is_outcome = search && search->GetString("mode") == "outcome";
-    if (Value* r = entry.FindMutable("resource"); r && !is_outcome) ShapeResource(defs, options, *r);
+    if (Value* r = entry.FindMutable("resource"); r && !is_outcome)
+      ShapeResource(defs, options, *r);
   }
 }
 

@@ -58,7 +58,7 @@ http::Response App::Handle(const http::Request& request) {
     return r;
   }
   http::Response r = fhir_api_->ErrorResponse(absl::NotFoundError("no such page: " + request.path),
-                                               rest::OutputOptions{});
+                                              rest::OutputOptions{});
   return r;
 }
 
