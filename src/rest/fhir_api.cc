@@ -277,6 +277,10 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       so.count = options_.default_count;
       engine::QueryParams params = SearchParams(request.query);
       TC_ASSIGN_OR_RETURN(engine::SearchOutcome found, repo_.Search(type, params, so));
+      // Paging links keep the output shaping the client asked for.
+      for (const auto& p : request.query) {
+        if (p.first == "_summary" || p.first == "_elements") found.used.push_back(p);
+      }
       int64_t count = so.count, offset = 0;
       TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
       TC_ASSIGN_OR_RETURN(offset, IntParam(request, "_offset", 0));

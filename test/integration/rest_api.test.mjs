@@ -127,6 +127,7 @@ test('search, _summary, _elements, paging', async () => {
   const count = await fhir(srv.base, 'GET', '/Patient?family=paging&_summary=count');
   assert.equal(count.json.total, 3);
   assert.equal(count.json.entry, undefined);
+  assert.match(count.json.link[0].url, /_summary=count/);
   const el = await fhir(srv.base, 'GET', '/Patient?family=paging&_elements=name');
   const res = el.json.entry[0].resource;
   assert.ok(res.name && !res.identifier);
