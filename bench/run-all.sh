@@ -57,6 +57,8 @@ echo "medplum GET /Patient/{id}: $mp_read req/s"
 echo "medplum POST /Patient (in memory): $mp_create req/s"
 node bench/load/ingest.mjs "$MP" 200 100 8 | sed 's/^/medplum /' || true
 
+bench/fhirpath-compare.sh
+
 awk -v r="$tc_read" -v c="$ceiling" -v p="$mp_read" -v w="$tc_create" -v q="$mp_create" 'BEGIN {
   printf "read: %.0f%% of ceiling, %.2fx the peer\n", 100*r/c, r/p;
   printf "create: %.2fx the in-memory peer\n", w/q }'
