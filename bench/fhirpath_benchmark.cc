@@ -13,21 +13,12 @@
 #include "benchmark/benchmark.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhirpath/fhirpath.h"
 
 namespace {
 
-const tc::fhir::Definitions& Defs() {
-  static const tc::fhir::Definitions* const defs = [] {
-    auto d = tc::fhir::Definitions::LoadEmbedded();
-    if (!d.ok()) {
-      std::fprintf(stderr, "cannot load definitions\n");
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *defs;
-}
+const tc::fhir::Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 const tc::fhir::Value& PatientExample() {
   static const tc::fhir::Value* const patient = [] {

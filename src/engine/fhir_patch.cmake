@@ -8,5 +8,5 @@ tc_library(NAME tc_engine_fhir_patch
 # fhir-patch-tests.xml), whose allowed failures are listed in
 # testdata/fhir-patch-known-failures.txt.
 tc_test(NAME tc_engine_fhir_patch_test SRCS fhir_patch_test.cc
-  DEPS tc_engine_fhir_patch tc_fhir_xml tc_fhir_value tc_fhir_definitions pugixml::pugixml
+  DEPS tc_fhir_testing tc_fhir_testing_gtest tc_engine_fhir_patch tc_fhir_xml tc_fhir_value tc_fhir_definitions pugixml::pugixml
   LABELS conformance)

@@ -15,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/known_failures.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhir/value.h"
 #include "fhir/xml.h"
 #include "gmock/gmock.h"
@@ -757,30 +759,8 @@ TEST(FhirPatchTest, WrongShapesInTheTargetDoNotCrash) {
 
 // --- HL7 fixture conformance run -----------------------------------------------------------------
 
-std::string ReadFileOrEmpty(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Known failures: case name -> reason.
-std::map<std::string, std::string> LoadKnownFailures(const std::filesystem::path& path) {
-  std::map<std::string, std::string> known;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot read " << path;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    size_t bar = line.rfind(" | ");
-    if (bar == std::string::npos || line.find_first_not_of(' ', bar + 3) == std::string::npos) {
-      ADD_FAILURE() << path << ": entry without a \" | reason\": " << line;
-      continue;
-    }
-    known[line.substr(0, bar)] = line.substr(bar + 3);
-  }
-  return known;
-}
+using fhir::testing::LoadKnownFailures;
+using fhir::testing::ReadFileOrEmpty;
 
 // The FHIR resource inside a fixture wrapper (<input>, <diff>, <output>), re-serialised as a
 // document of its own and parsed with fhir::ParseXml. The re-serialisation also normalises how

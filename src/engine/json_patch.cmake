@@ -6,4 +6,4 @@ tc_library(NAME tc_engine_json_patch
 # Hand-written cases plus the HL7 fixture run (fixtures/hl7-fhir-test-cases/r4/patch), whose
 # allowed failures are listed in testdata/json-patch-known-failures.txt.
 tc_test(NAME tc_engine_json_patch_test SRCS json_patch_test.cc
-  DEPS tc_engine_json_patch tc_fhir_value LABELS conformance)
+  DEPS tc_fhir_testing tc_fhir_testing_gtest tc_engine_json_patch tc_fhir_value LABELS conformance)

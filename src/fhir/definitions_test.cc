@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fhir/testing/shared_definitions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -18,14 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::IsSupersetOf;
 using ::testing::Not;
 
-const Definitions& Defs() {
-  static const Definitions* const defs = [] {
-    auto loaded = Definitions::LoadEmbedded();
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return loaded->release();
-  }();
-  return *defs;
-}
+const Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 std::vector<std::string> ChildNames(const Definitions& defs, std::string_view context) {
   std::vector<std::string> names;

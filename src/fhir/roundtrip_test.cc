@@ -23,6 +23,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhir/validate.h"
 #include "fhir/value.h"
 #include "fhir/xml.h"
@@ -38,24 +39,9 @@ constexpr size_t kMaxXmlBytes = size_t{256} << 20;
 // How many failures of each kind a set prints in full.
 constexpr int kMaxReported = 15;
 
-const Definitions& Defs() {
-  static const Definitions* const defs = [] {
-    absl::StatusOr<std::unique_ptr<Definitions>> d = Definitions::LoadEmbedded();
-    if (!d.ok()) {
-      std::cerr << "cannot load definitions: " << d.status() << "\n";
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *defs;
-}
+const Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string ReadFile(const fs::path& path) { return tc::fhir::testing::ReadFileOrEmpty(path); }
 
 std::vector<fs::path> ListFiles(const fs::path& dir, std::string_view extension) {
   std::vector<fs::path> files;

@@ -13,6 +13,7 @@
 
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -27,14 +28,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-const Definitions& Defs() {
-  static const Definitions* const defs = [] {
-    auto loaded = Definitions::LoadEmbedded();
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return loaded->release();
-  }();
-  return *defs;
-}
+const Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 std::string Describe(const Issues& issues) {
   std::string out;

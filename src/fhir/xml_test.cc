@@ -7,6 +7,7 @@
 
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhir/value.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,17 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const Definitions& Defs() {
-  static const Definitions* const defs = [] {
-    absl::StatusOr<std::unique_ptr<Definitions>> d = Definitions::LoadEmbedded();
-    if (!d.ok()) {
-      std::cerr << "cannot load definitions: " << d.status() << "\n";
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *defs;
-}
+const Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 Value Json(std::string_view text) {
   absl::StatusOr<Value> v = ParseJson(text);

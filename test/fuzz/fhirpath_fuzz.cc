@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhir/value.h"
 #include "fhirpath/fhirpath.h"
 #include "fhirpath/operations.h"
@@ -40,17 +41,7 @@ constexpr std::string_view kPatient = R"({
   "managingOrganization": {"reference": "#o1"}
 })";
 
-const tc::fhir::Definitions& Defs() {
-  static const tc::fhir::Definitions* const defs = [] {
-    auto d = tc::fhir::Definitions::LoadEmbedded();
-    if (!d.ok()) {
-      std::fprintf(stderr, "cannot load definitions\n");
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *defs;
-}
+const tc::fhir::Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 const tc::fhir::Value& Patient() {
   static const tc::fhir::Value* const patient = [] {

@@ -20,22 +20,13 @@
 
 #include "fhir/definitions.h"
 #include "fhir/json.h"
+#include "fhir/testing/shared_definitions.h"
 #include "fhir/value.h"
 #include "fhir/xml.h"
 
 namespace {
 
-const tc::fhir::Definitions& Defs() {
-  static const tc::fhir::Definitions* const defs = [] {
-    auto d = tc::fhir::Definitions::LoadEmbedded();
-    if (!d.ok()) {
-      std::fprintf(stderr, "cannot load definitions\n");
-      std::abort();
-    }
-    return d->release();
-  }();
-  return *defs;
-}
+const tc::fhir::Definitions& Defs() { return tc::fhir::testing::SharedDefinitions(); }
 
 [[noreturn]] void Die(const char* what, std::string_view detail) {
   std::fprintf(stderr, "xml_fuzz: %s\n%.*s\n", what, static_cast<int>(detail.size()),
