@@ -553,6 +553,10 @@ asio::awaitable<void> Server::Impl::ServeRequests(Connection& c) {
     ReadResult read = co_await ReadRequest(c, parser);
     c.parser = nullptr;
     if (read.kind == ReadResult::kClosed) co_return;
+    // Shutdown may have closed this connection as idle while the bytes of a request were already
+    // read but not yet handed to the parser. Nobody can receive the answer any more, so the
+    // request MUST NOT run: running it could change data the client is never told about.
+    if (!c.socket.is_open()) co_return;
     if (read.kind == ReadResult::kError) {
       co_await SendErrorAndClose(c, read.status, read.message);
       co_return;
