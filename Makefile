@@ -24,6 +24,9 @@ run: build
 
 test: build
 	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS) --timeout 900
+	@echo "Conformance against HL7 / NHS England fixtures:"
+	@grep -ahE '^(\[roundtrip\]|FHIRPath R4 suite|JSON Patch fixtures|FHIR Patch fixtures)' \
+	  $(RELEASE_DIR)/Testing/Temporary/LastTest.log | sed 's/^/  /' || true
 
 # The core libraries' unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 test-sanitize: deps
