@@ -47,6 +47,12 @@ du -sk "$TMP/tc-data" | awk '{print "throughcare data dir: " $1 " KiB"}'
 kill "${PIDS[-1]}"; unset 'PIDS[-1]'
 
 if [[ ! -d bench/peer/node_modules ]]; then (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error); fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if (( node_major < 20 )); then
+  echo "peer skipped: @medplum/fhir-router 4.5.2 needs Node >= 20.19 (this machine has $(node --version))"
+  bench/fhirpath-compare.sh
+  exit 0
+fi
 start medplum node bench/peer/medplum-server.mjs 0
 MP=http://127.0.0.1:$PORT/fhir
 mid=$(curl -s -X POST "$MP/Patient" -H 'Content-Type: application/fhir+json' \
