@@ -759,6 +759,7 @@ TEST(FhirPatchTest, WrongShapesInTheTargetDoNotCrash) {
 
 // --- HL7 fixture conformance run -----------------------------------------------------------------
 
+using fhir::testing::KnownFailureTally;
 using fhir::testing::LoadKnownFailures;
 using fhir::testing::ReadFileOrEmpty;
 
@@ -794,17 +795,14 @@ TEST(FhirPatchConformanceTest, Hl7Fixtures) {
   pugi::xml_parse_result parsed = doc.load_buffer(
       text.data(), text.size(), pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
   ASSERT_TRUE(parsed) << fixture << ": " << parsed.description();
-  std::map<std::string, std::string> known = LoadKnownFailures(
-      std::filesystem::path(TC_SOURCE_DIR) / "src/engine/testdata/fhir-patch-known-failures.txt");
+  KnownFailureTally tally(LoadKnownFailures(std::filesystem::path(TC_SOURCE_DIR) /
+                                            "src/engine/testdata/fhir-patch-known-failures.txt"));
 
-  size_t passed = 0;
-  size_t run = 0;
   std::map<std::string, int> seen;
   for (pugi::xml_node c : doc.child("tests").children("case")) {
     std::string name = c.attribute("name").value();
     // Should a case name repeat, later ones get " (2)", " (3)"...
     if (int n = ++seen[name]; n > 1) name += " (" + std::to_string(n) + ")";
-    ++run;
     std::string failure;
     absl::StatusOr<Value> input = ResourceIn(c.child("input"));
     absl::StatusOr<Value> diff = ResourceIn(c.child("diff"));
@@ -832,23 +830,13 @@ TEST(FhirPatchConformanceTest, Hl7Fixtures) {
         failure = "got " + WriteJson(target) + ", expected " + WriteJson(*output);
       }
     }
-    auto it = known.find(name);
-    if (failure.empty()) {
-      ++passed;
-      EXPECT_TRUE(it == known.end())
-          << "case \"" << name << "\" is listed as a known failure but passes; remove it";
-    } else {
-      EXPECT_TRUE(it != known.end()) << "case \"" << name << "\": " << failure;
-    }
-    if (it != known.end()) known.erase(it);
+    tally.Record(name, failure);
   }
-  for (const auto& [name, reason] : known) {
-    ADD_FAILURE() << "known failure \"" << name << "\" matches no fixture case";
-  }
-  EXPECT_GT(run, 0u);
-  std::cout << "FHIR Patch fixtures: " << passed << "/" << run << " passed\n";
-  RecordProperty("fixtures_passed", static_cast<int>(passed));
-  RecordProperty("fixtures_run", static_cast<int>(run));
+  tally.Finish();
+  EXPECT_GT(tally.run(), 0u);
+  std::cout << "FHIR Patch fixtures: " << tally.passed() << "/" << tally.run() << " passed\n";
+  RecordProperty("fixtures_passed", static_cast<int>(tally.passed()));
+  RecordProperty("fixtures_run", static_cast<int>(tally.run()));
 }
 
 }  // namespace

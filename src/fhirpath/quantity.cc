@@ -198,6 +198,25 @@ class UnitParser {
   }
 
   // component := '(' term ')' | annotation | annotatable [annotation]
+  // Reads an optionally signed integer exponent at the cursor; false when there are no digits or
+  // its magnitude exceeds `limit` (digits are capped, so hostile input cannot overflow).
+  bool SignedExponent(int limit, int* out) {
+    int sign = 1;
+    if (i_ < s_.size() && (s_[i_] == '-' || s_[i_] == '+')) {
+      sign = s_[i_] == '-' ? -1 : 1;
+      ++i_;
+    }
+    size_t start = i_;
+    int e = 0;
+    while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') {
+      if (e < 1000) e = e * 10 + (s_[i_] - '0');
+      ++i_;
+    }
+    if (i_ == start || e > limit) return false;
+    *out = sign * e;
+    return true;
+  }
+
   bool Component(Unit* u) {
     if (i_ >= s_.size()) return false;
     if (s_[i_] == '(') {
@@ -229,21 +248,11 @@ class UnitParser {
       std::string_view digits = s_.substr(start, i_ - start);
       if (i_ < s_.size() && (s_[i_] == '*' || s_[i_] == '^') && digits == "10") {
         ++i_;
-        int sign = 1;
-        if (i_ < s_.size() && (s_[i_] == '-' || s_[i_] == '+')) {
-          sign = s_[i_] == '-' ? -1 : 1;
-          ++i_;
-        }
-        size_t es = i_;
         int e = 0;
-        while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') {
-          if (e < 1000) e = e * 10 + (s_[i_] - '0');
-          ++i_;
-        }
-        if (i_ == es || e > 30) return false;
+        if (!SignedExponent(30, &e)) return false;
         Unit ten;
         ten.num = Decimal::FromInt(10);
-        return MulInto(u, ten, sign * e);
+        return MulInto(u, ten, e);
       }
       std::optional<Decimal> d = Decimal::Parse(digits);
       if (!d) return false;
@@ -270,19 +279,7 @@ class UnitParser {
     if (!Lookup(atom, &a)) return false;
     int exp = 1;
     if (i_ < s_.size() && (s_[i_] == '-' || s_[i_] == '+' || (s_[i_] >= '0' && s_[i_] <= '9'))) {
-      int sign = 1;
-      if (s_[i_] == '-' || s_[i_] == '+') {
-        sign = s_[i_] == '-' ? -1 : 1;
-        ++i_;
-      }
-      size_t es = i_;
-      int e = 0;
-      while (i_ < s_.size() && s_[i_] >= '0' && s_[i_] <= '9') {
-        if (e < 1000) e = e * 10 + (s_[i_] - '0');
-        ++i_;
-      }
-      if (i_ == es || e > 10) return false;
-      exp = sign * e;
+      if (!SignedExponent(10, &exp)) return false;
     }
     if (!a.special.empty() && (exp != 1 || s_.size() != atom.size())) return false;
     if (!a.special.empty()) {

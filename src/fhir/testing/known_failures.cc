@@ -23,4 +23,24 @@ std::map<std::string, std::string> LoadKnownFailures(const std::filesystem::path
   return known;
 }
 
+void KnownFailureTally::Record(const std::string& name, const std::string& failure) {
+  ++run_;
+  auto it = known_.find(name);
+  if (failure.empty()) {
+    ++passed_;
+    EXPECT_TRUE(it == known_.end())
+        << "case \"" << name << "\" is listed as a known failure but passes; remove it";
+  } else {
+    EXPECT_TRUE(it != known_.end()) << "case \"" << name << "\": " << failure;
+  }
+  if (it != known_.end()) known_.erase(it);
+}
+
+void KnownFailureTally::Finish() {
+  for (const auto& entry : known_) {
+    ADD_FAILURE() << "known failure \"" << entry.first << "\" matches no case that ran";
+  }
+  known_.clear();
+}
+
 }  // namespace tc::fhir::testing
