@@ -56,6 +56,38 @@ Value Paging(const std::string& base_url, const std::string& path, const QueryPa
   return links;
 }
 
+std::string CursorLink(const std::string& base_url, const std::string& path,
+                       const QueryParams& used, int64_t count, const std::string& cursor) {
+  std::string url = base_url + (path.empty() ? "" : "/" + path) + "?";
+  for (const auto& [name, value] : used)
+    url += PercentEncode(name) + "=" + PercentEncode(value) + "&";
+  url += "_count=" + std::to_string(count) + "&_cursor=" + PercentEncode(cursor);
+  return url;
+}
+
+// Search paging: keyset cursors when the store gave them (stable while data changes), else
+// offsets.
+Value SearchPaging(const std::string& base_url, const std::string& path,
+                   const SearchOutcome& outcome, int64_t count, int64_t offset) {
+  Value links = Value::MakeArray();
+  links.Append(LinkEntry("self", Link(base_url, path, outcome.used, count, offset)));
+  if (!outcome.next_cursor.empty()) {
+    links.Append(
+        LinkEntry("next", CursorLink(base_url, path, outcome.used, count, outcome.next_cursor)));
+  } else if (outcome.total >= 0 && count > 0 && offset + count < outcome.total &&
+             outcome.matches.size() == static_cast<size_t>(count)) {
+    links.Append(LinkEntry("next", Link(base_url, path, outcome.used, count, offset + count)));
+  }
+  if (!outcome.previous_cursor.empty()) {
+    links.Append(LinkEntry(
+        "previous", CursorLink(base_url, path, outcome.used, count, outcome.previous_cursor)));
+  } else if (offset > 0) {
+    links.Append(LinkEntry("previous", Link(base_url, path, outcome.used, count,
+                                            offset > count ? offset - count : 0)));
+  }
+  return links;
+}
+
 Value ParseStored(const std::string& content) {
   absl::StatusOr<Value> v = fhir::ParseJson(content);
   return v.ok() ? std::move(*v) : Value::Object();
@@ -97,17 +129,19 @@ Value SearchsetBundle(const std::string& base_url, const std::string& path,
   Value bundle = Value::Object();
   bundle.Set("resourceType", Value::String("Bundle"));
   bundle.Set("type", Value::String("searchset"));
-  bundle.Set("total", Value::Integer(outcome.total));
-  bundle.Set("link", Paging(base_url, path, outcome.used, outcome.total, count, offset));
+  if (outcome.total >= 0) bundle.Set("total", Value::Integer(outcome.total));
+  bundle.Set("link", SearchPaging(base_url, path, outcome, count, offset));
   Value entries = Value::MakeArray();
-  for (const ReadResult& r : outcome.matches) {
-    Value entry = Value::Object();
-    entry.Set("fullUrl", Value::String(base_url + "/" + r.type + "/" + r.id));
-    entry.Set("resource", ParseStored(r.content));
-    Value search = Value::Object();
-    search.Set("mode", Value::String("match"));
-    entry.Set("search", std::move(search));
-    entries.Append(std::move(entry));
+  for (const auto* list : {&outcome.matches, &outcome.included}) {
+    for (const ReadResult& r : *list) {
+      Value entry = Value::Object();
+      entry.Set("fullUrl", Value::String(base_url + "/" + r.type + "/" + r.id));
+      entry.Set("resource", ParseStored(r.content));
+      Value search = Value::Object();
+      search.Set("mode", Value::String(list == &outcome.matches ? "match" : "include"));
+      entry.Set("search", std::move(search));
+      entries.Append(std::move(entry));
+    }
   }
   if (!outcome.ignored.empty()) {
     fhir::Issues issues;

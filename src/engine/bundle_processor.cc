@@ -256,7 +256,7 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
       } else {
         SearchOptions so;
         TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
-                            ParseSearch(definitions_, url.type, url.query, so, options_.max_count));
+                            ParseSearch(SearchContextOf(deps()), url.type, url.query, so));
         TC_ASSIGN_OR_RETURN(store::SearchResult found, ctx.txn().Search(parsed.query));
         SearchOutcome outcome;
         outcome.total = found.total;

@@ -162,18 +162,4 @@ absl::StatusOr<store::HistoryPage> Repository::History(const std::string& type,
   return page;
 }
 
-absl::StatusOr<SearchOutcome> Repository::Search(const std::string& type, const QueryParams& query,
-                                                 const SearchOptions& options) {
-  TC_RETURN_IF_ERROR(CheckType(definitions_, type));
-  TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
-                      ParseSearch(definitions_, type, query, options, options_.max_count));
-  TC_ASSIGN_OR_RETURN(store::SearchResult result, store_.Search(parsed.query));
-  SearchOutcome out;
-  out.total = result.total;
-  out.used = std::move(parsed.used);
-  out.ignored = std::move(parsed.ignored);
-  for (store::StoredVersion& v : result.versions) out.matches.push_back(ToReadResult(std::move(v)));
-  return out;
-}
-
 }  // namespace tc::engine

@@ -30,6 +30,7 @@
 namespace tc::engine {
 
 class Indexer;
+struct ParsedSearch;
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -71,11 +72,20 @@ struct SearchOptions {
   int64_t count = 50;
   int64_t offset = 0;
   bool strict = false;  // Prefer: handling=strict → unknown parameters are an error
+  // Compartment search ([base]/Patient/{id}/{type}): only resources in this patient's
+  // compartment (by the compartment definition's parameters). "" = none.
+  std::string patient_compartment;
 };
 
 struct SearchOutcome {
   std::vector<ReadResult> matches;
-  int64_t total = 0;
+  std::vector<ReadResult> included;  // _include / _revinclude results (search.mode include)
+  int64_t total = 0;                 // -1 when not counted (_total=none)
+  // Paging: the `_cursor` values of the next and previous pages ("" = no such page), and
+  // whether the request paged by _offset (then links use offsets).
+  std::string next_cursor;
+  std::string previous_cursor;
+  bool offset_paging = false;
   // Parameters that were understood, in canonical form (for the Bundle's self link).
   QueryParams used;
   // Parameters that were ignored (lenient handling), reported in an OperationOutcome entry.
@@ -129,11 +139,22 @@ class Repository {
   absl::StatusOr<SearchOutcome> Search(const std::string& type, const QueryParams& query,
                                        const SearchOptions& options);
 
+  // Patient/{id}/$everything: the patient and every resource in its compartment, in one range
+  // scan over the compartment, optionally only `types` and those updated since `since`.
+  absl::StatusOr<SearchOutcome> Everything(const std::string& patient_id, const QueryParams& query,
+                                           const SearchOptions& options);
+
+  // The indexer (which parameters are searchable).
+  const Indexer& indexer() const { return *indexer_; }
+
   // POST / with a Bundle of type batch or transaction; returns the response Bundle.
   absl::StatusOr<fhir::Value> ProcessBundle(const fhir::Value& bundle);
 
  private:
   struct WriteDeps deps() const;
+  absl::Status AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome);
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValueSetCodes(
+      const std::string& url);
   friend class WriteContext;
 
   store::Store& store_;

@@ -140,8 +140,7 @@ absl::StatusOr<std::vector<store::StoredVersion>> WriteContext::Match(const std:
   SearchOptions opts;
   opts.strict = true;  // a condition that is silently ignored would match everything
   opts.count = 2;
-  TC_ASSIGN_OR_RETURN(ParsedSearch parsed,
-                      ParseSearch(deps_.definitions, type, query, opts, deps_.options.max_count));
+  TC_ASSIGN_OR_RETURN(ParsedSearch parsed, ParseSearch(SearchContextOf(deps_), type, query, opts));
   parsed.query.limit = 2;
   parsed.query.offset = 0;
   TC_ASSIGN_OR_RETURN(store::SearchResult result, txn_.Search(parsed.query));

@@ -15,6 +15,7 @@
 #include "engine/index_extract.h"
 #include "engine/prepared_resource.h"
 #include "engine/repository.h"
+#include "engine/search_query.h"
 #include "fhir/definitions.h"
 #include "fhir/value.h"
 #include "store/store.h"
@@ -31,6 +32,9 @@ struct WriteDeps {
 };
 
 ReadResult ToReadResult(store::StoredVersion v);
+
+// The search parser's context for these deps (no value sets: :in / :not-in unsupported).
+SearchContext SearchContextOf(const WriteDeps& deps);
 
 // The body is a JSON object whose resourceType is `type` (else 400) and it passes base
 // validation (else 422 listing every issue).

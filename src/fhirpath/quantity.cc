@@ -470,6 +470,30 @@ bool IsKnownUnit(std::string_view unit) {
   return ParseUnit(unit).has_value();
 }
 
+std::optional<CanonicalQuantity> Canonicalize(const Quantity& q) {
+  if (IsYearOrMonth(q.unit)) return std::nullopt;
+  std::optional<Unit> u = ParseUnit(EffectiveUnit(q.unit));
+  if (!u) return std::nullopt;
+  CanonicalQuantity out;
+  if (!u->special.empty()) {
+    std::optional<Decimal> k = ToKelvin(q.value, u->special);
+    if (!k) return std::nullopt;
+    out.value = k->ToDouble();
+    u->dims = kTemp;
+  } else {
+    std::optional<Decimal> n = Decimal::Mul(q.value, u->num);
+    if (!n) return std::nullopt;
+    n = Decimal::Div(*n, u->den);
+    if (!n) return std::nullopt;
+    out.value = n->ToDouble();
+  }
+  for (int i = 0; i < kDims; ++i) {
+    if (i > 0) out.dimension.push_back(',');
+    out.dimension += std::to_string(u->dims[i]);
+  }
+  return out;
+}
+
 bool Comparable(const Quantity& a, const Quantity& b) {
   Prepared pa, pb;
   return Prepare(a, b, &pa, &pb);

@@ -54,6 +54,15 @@ std::optional<Quantity> AddQuantities(const Quantity& a, const Quantity& b, bool
 std::optional<Quantity> MulQuantities(const Quantity& a, const Quantity& b);
 std::optional<Quantity> DivQuantities(const Quantity& a, const Quantity& b);
 
+// A quantity in base units of its dimension, for indexing: two quantities are comparable exactly
+// when their `dimension`s are equal, and then compare as their `value`s (temperatures in kelvin).
+struct CanonicalQuantity {
+  double value = 0;
+  std::string dimension;  // opaque key, e.g. "0,1,0,0,0,0,0,0,0" for mass
+};
+// nullopt for units this module does not understand, and for calendar years and months.
+std::optional<CanonicalQuantity> Canonicalize(const Quantity& q);
+
 // Whether the units of `a` and `b` are comparable (same dimension).
 bool Comparable(const Quantity& a, const Quantity& b);
 

@@ -24,7 +24,8 @@ Value SearchParam(const std::string& name, const std::string& type, const std::s
 
 }  // namespace
 
-Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityInfo& info) {
+Value BuildCapabilityStatement(const fhir::Definitions& defs, const engine::Indexer& indexer,
+                               const CapabilityInfo& info) {
   Value cs = Value::Object();
   cs.Set("resourceType", Value::String("CapabilityStatement"));
   cs.Set("status", Value::String("active"));
@@ -77,7 +78,7 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityIn
                               "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"));
     for (const fhir::SearchParamDef* p : defs.SearchParamsFor(type)) {
       if (p->code == "_id" || p->code == "_lastUpdated") continue;
-      if (engine::IsIndexable(*p, type)) params.Append(SearchParam(p->code, p->type, p->url));
+      if (indexer.IsIndexed(type, p->code)) params.Append(SearchParam(p->code, p->type, p->url));
     }
     r.Set("searchParam", std::move(params));
     resources.Append(std::move(r));

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "engine/index_extract.h"
 #include "fhir/definitions.h"
 #include "fhir/value.h"
 
@@ -19,6 +20,8 @@ struct CapabilityInfo {
   absl::Time started;            // CapabilityStatement.date
 };
 
-fhir::Value BuildCapabilityStatement(const fhir::Definitions& defs, const CapabilityInfo& info);
+// `indexer` tells which search parameters are indexed (and so searchable).
+fhir::Value BuildCapabilityStatement(const fhir::Definitions& defs, const engine::Indexer& indexer,
+                                     const CapabilityInfo& info);
 
 }  // namespace tc::rest

@@ -91,7 +91,8 @@ FhirApi::FhirApi(engine::Repository& repository, const fhir::Definitions& defini
                  FhirApiOptions options)
     : repo_(repository), defs_(definitions), options_(std::move(options)) {
   capability_ = BuildCapabilityStatement(
-      defs_, CapabilityInfo{options_.base_url, options_.software_version, absl::Now()});
+      defs_, repo_.indexer(),
+      CapabilityInfo{options_.base_url, options_.software_version, absl::Now()});
   capability_json_ = fhir::WriteJson(capability_);
 }
 
@@ -323,6 +324,37 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     }
     TC_ASSIGN_OR_RETURN(engine::ReadResult r, repo_.VRead(type, id, version));
     return send_resource(r.content, r.version, r.last_updated, 200);
+  }
+  // Patient/[id]/$everything and compartment search Patient/[id]/[type].
+  if (seg.size() == 3 && type == "Patient" && (get || method == "POST")) {
+    engine::SearchOptions so;
+    so.strict = PreferStrict(request);
+    so.count = options_.default_count;
+    engine::QueryParams params = SearchParams(request.query);
+    if (method == "POST") {
+      for (auto& p : engine::ParseQueryString(request.body)) params.push_back(std::move(p));
+    }
+    engine::SearchOutcome found;
+    std::string path = "Patient/" + id + "/" + seg[2];
+    if (seg[2] == "$everything") {
+      TC_ASSIGN_OR_RETURN(found, repo_.Everything(id, params, so));
+    } else if (defs_.IsResourceType(seg[2]) && get) {
+      so.patient_compartment = id;
+      TC_ASSIGN_OR_RETURN(found, repo_.Search(seg[2], params, so));
+    } else {
+      return engine::NotFound("unknown path " + request.path);
+    }
+    for (const auto& p : request.query) {
+      if (p.first == "_summary" || p.first == "_elements") found.used.push_back(p);
+    }
+    int64_t count = so.count;
+    TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
+    Value bundle =
+        engine::SearchsetBundle(options_.base_url, path, found, std::min<int64_t>(count, 1000), 0);
+    if (output.summary == "count") bundle.Erase("entry");
+    ShapeBundleEntries(defs_, output, bundle);
+    WriteBody(defs_, output, bundle, response);
+    return response;
   }
   if (seg.size() != 2) return engine::NotFound("unknown path " + request.path);
 

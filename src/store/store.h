@@ -44,12 +44,30 @@ struct StoredVersion {
 // One search index row for the current version of a resource. The engine's search module decides
 // what rows a resource produces; the store only keeps them and answers Search() from them.
 struct IndexRow {
-  enum class Kind : uint8_t { kToken, kString, kReference, kDate, kNumber, kUri };
+  enum class Kind : uint8_t {
+    kToken,
+    kString,
+    kReference,
+    kDate,
+    kNumber,
+    kUri,
+    kQuantity,
+    kComposite
+  };
   Kind kind = Kind::kToken;
-  std::string param;   // search parameter code, e.g. "identifier"
-  std::string system;  // token system; reference target type
-  std::string value;   // token code; normalised string; reference id; uri
-  // For kDate / kNumber: the range the value covers [low, high] (dates as Unix microseconds).
+  std::string param;  // search parameter code, e.g. "identifier"
+  // kToken: system, code. kString: normalised value (`value`), text as written (`system`).
+  // kReference: target type (`system`, "" for an absolute URL), target id or URL (`value`).
+  // kQuantity: unit system and code. kComposite: the first component (token system and code, or
+  // reference target type and id).
+  std::string system;
+  std::string value;
+  // kComposite: the second component as token/reference/string (`system2`, `value2`), or as a
+  // range (`low`, `high`; quantities put their unit system and code in `system2`, `value2`).
+  std::string system2;
+  std::string value2;
+  // kDate / kNumber / kQuantity / kComposite: the closed range the value covers [low, high]
+  // (dates as Unix microseconds; a point value has low == high).
   double low = 0;
   double high = 0;
 };
@@ -67,38 +85,94 @@ struct NewVersion {
   std::vector<IndexRow> index;      // rows for this version (ignored when deleted)
 };
 
+// How a search range [low, high] compares with a resource's range [rl, rh] (FHIR R4 search
+// prefixes, 3.1.1.4.2): eq rl >= low && rh <= high; ne !eq; gt rh > high; lt rl < low;
+// ge gt || eq; le lt || eq; sa rl > high; eb rh < low; ap the ranges overlap (the parser widens
+// the search range for ap).
+enum class Comparator : uint8_t { kEq, kNe, kGt, kLt, kGe, kLe, kSa, kEb, kAp };
+
+struct SearchQuery;
+
 // One clause of a search: matches resources that have at least one index row of `param`
-// matching any of `values` (OR). A search is an AND of clauses.
+// matching any of `any_of` (OR); with `negate`, the resources that have none. A search is an AND
+// of clauses.
 struct Criterion {
   enum class Match : uint8_t {
-    kTokenCode,     // value (and system when has_system) equals; has_system with an empty
-                    // value matches any code of that system (FHIR `system|`)
-    kStringPrefix,  // normalised value starts with
-    kStringExact,   // value equals exactly
-    kReference,     // system (type, may be empty = any) + value (id)
-    kId,            // the logical id itself (param ignored)
+    kTokenCode,       // value (and system when has_system) equals; has_system with an empty
+                      // value matches any code of that system (FHIR `system|`)
+    kTokenPrefix,     // token value starts with `value` (uri :below)
+    kStringPrefix,    // normalised value starts with
+    kStringExact,     // text as written equals `value` exactly (`system`, when set, is its
+                      // normalised form, which lets the index narrow the rows)
+    kStringContains,  // normalised value contains
+    kReference,       // system (type, may be empty = any) + value (id or absolute URL)
+    kId,              // the logical id itself (param ignored)
+    kRange,           // date/number rows (table `kind`) compare with [low, high] by comparator
+    kQuantity,        // quantity rows: system/code when has_system / value non-empty + range
+    kComposite,       // composite rows: first component (system when has_system, value) and
+                      // second as `second` says
+    kLastUpdated,     // the resource's lastUpdated (microseconds) compares with [low, high]
+    kMissing,         // has at least one row of `param` in table `kind` (negate: has none)
+    kChain,           // reference `param` points (type `system` if set) at a match of `sub`
+    kReverseChain,    // some match of `sub` points at this resource through its `param` (_has)
   };
+  enum class Second : uint8_t { kToken, kStringPrefix, kReference, kRange };
   struct Alternative {
     bool has_system = false;
     std::string system;
     std::string value;
+    std::string param;  // overrides Criterion::param when set (compartment membership)
+    Comparator comparator = Comparator::kEq;
+    double low = 0;
+    double high = 0;
+    // kComposite second component.
+    Second second = Second::kToken;
+    bool second_has_system = false;
+    std::string second_system;
+    std::string second_value;
+    // kChain / kReverseChain: the query the other end must match.
+    std::shared_ptr<const SearchQuery> sub;
   };
   Match match = Match::kTokenCode;
+  IndexRow::Kind kind = IndexRow::Kind::kToken;  // table of kRange / kMissing
   std::string param;
+  bool negate = false;
   std::vector<Alternative> any_of;
 };
 
+// One sort key: a parameter's smallest (ascending) or largest (descending) value per resource.
+// Resources with no value sort last in either direction. `param` "_id" and
+// "_lastUpdated" sort by the resource's own id and lastUpdated.
+struct SortKey {
+  std::string param;
+  IndexRow::Kind kind = IndexRow::Kind::kString;
+  bool descending = false;
+};
+
 struct SearchQuery {
-  std::string type;  // REQUIRES: non-empty
+  std::string type;  // REQUIRES: non-empty unless `compartment` is set ("" = every type)
+  std::vector<std::string> types;  // with type "": only these types (empty = all)
+  std::string compartment;         // only resources in this patient's compartment (and itself)
   std::vector<Criterion> all_of;
-  std::optional<absl::Time> updated_since;  // _lastUpdated ge (exclusive bounds not needed yet)
+  std::optional<absl::Time> updated_since;  // lastUpdated at or after
+  std::vector<SortKey> sort;                // then insertion order; empty = insertion order
   int64_t limit = 100;                      // at most this many results
   int64_t offset = 0;
+  // Keyset paging: a cursor from SearchResult; results strictly after it (or, with
+  // `before_cursor`, the page strictly before it), in the same order.
+  std::string cursor;
+  bool before_cursor = false;
+  bool count_total = true;  // false: SearchResult::total is -1
 };
 
 struct SearchResult {
-  std::vector<StoredVersion> versions;  // current, non-deleted versions, ordered by (type, id)
-  int64_t total = 0;                    // number of matches ignoring limit/offset
+  std::vector<StoredVersion> versions;  // current, non-deleted versions, in query order
+                                        // (the sort keys, then insertion order)
+  int64_t total = 0;                    // number of matches ignoring paging; -1 if not counted
+  // Cursors of the first and last result (for the previous / next page); "" when empty.
+  std::string first_cursor;
+  std::string last_cursor;
+  bool more = false;  // another page follows in the direction read
 };
 
 struct HistoryQuery {

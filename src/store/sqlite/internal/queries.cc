@@ -11,31 +11,29 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "store/sqlite/internal/sql_builder.h"
+#include "store/sqlite/internal/time_units.h"
 
 namespace tc::store::sqlite_internal {
 namespace {
 
 using Kind = IndexRow::Kind;
 
-constexpr int kNumKinds = 6;
+constexpr int kNumKinds = 8;
 
 int KindBit(Kind kind) { return 1 << static_cast<int>(kind); }
 
 bool IsKnownKind(Kind kind) { return static_cast<int>(kind) < kNumKinds; }
 
-int64_t ToMicros(absl::Time t) { return absl::ToUnixMicros(t); }
-absl::Time FromMicros(int64_t us) { return absl::FromUnixMicros(us); }
-
-// One index row as stored, for comparing a resource's old rows with its new ones: the token
-// system/code, reference target type/id, string/uri value (in `a`) or date/number range.
+// One index row as stored, for comparing a resource's old rows with its new ones: up to four text
+// columns (`t`, in the kind's column order) and a range.
 struct StoredRow {
   std::string param;
-  std::string a;
-  std::string b;
+  std::array<std::string, 4> t;
   double low = 0;
   double high = 0;
 
-  auto Tie() const { return std::tie(param, a, b, low, high); }
+  auto Tie() const { return std::tie(param, t, low, high); }
   bool operator<(const StoredRow& o) const { return Tie() < o.Tie(); }
   bool operator==(const StoredRow& o) const { return Tie() == o.Tie(); }
 };
@@ -46,15 +44,32 @@ StoredRow ToStoredRow(const IndexRow& row) {
   switch (row.kind) {
     case Kind::kToken:
     case Kind::kReference:
-      out.a = row.system;
-      out.b = row.value;
+      out.t[0] = row.system;
+      out.t[1] = row.value;
       break;
     case Kind::kString:
+      out.t[0] = row.value;
+      out.t[1] = row.system;  // the text as written
+      break;
     case Kind::kUri:
-      out.a = row.value;
+      out.t[0] = row.value;
       break;
     case Kind::kDate:
     case Kind::kNumber:
+      out.low = row.low;
+      out.high = row.high;
+      break;
+    case Kind::kQuantity:
+      out.t[0] = row.system;
+      out.t[1] = row.value;
+      out.low = row.low;
+      out.high = row.high;
+      break;
+    case Kind::kComposite:
+      out.t[0] = row.system;
+      out.t[1] = row.value;
+      out.t[2] = row.system2;
+      out.t[3] = row.value2;
       out.low = row.low;
       out.high = row.high;
       break;
@@ -62,64 +77,79 @@ StoredRow ToStoredRow(const IndexRow& row) {
   return out;
 }
 
-// Per index kind, its statements. Parameters: ?1 rkey, ?2 param, ?3/?4 the kind's values
-// (as in StoredRow: a, b or low, high), ?5 type, ?6 patient compartment.
+// Per index kind, its statements. Parameters: ?1 rkey, ?2 param, ?3..?6 the kind's text
+// columns, ?7/?8 low/high, ?9 type, ?10 patient compartment. `select` returns param, the text
+// columns, then low/high.
 struct IndexSql {
-  absl::string_view select;      // a resource's rows: param, then the kind's values
+  absl::string_view select;      // a resource's rows
   absl::string_view insert;      // one row
   absl::string_view remove;      // one row
   absl::string_view remove_all;  // every row of a resource
-  bool two_text_values;          // values are (a, b) text, else (a) text or (low, high) reals
-  bool numeric;                  // values are (low, high)
+  int texts;                     // number of text columns (0..4)
+  bool numeric;                  // has low/high
 };
 constexpr std::array<IndexSql, kNumKinds> kIndexSql = {{
     {"SELECT param, system, value FROM idx_token WHERE rkey = ?1",
      "INSERT OR IGNORE INTO idx_token (rkey, param, system, value, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
      "DELETE FROM idx_token WHERE rkey = ?1 AND param = ?2 AND system = ?3 AND value = ?4",
-     "DELETE FROM idx_token WHERE rkey = ?1", true, false},
-    {"SELECT param, value FROM idx_string WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_string (rkey, param, value, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?5, ?6)",
-     "DELETE FROM idx_string WHERE rkey = ?1 AND param = ?2 AND value = ?3",
-     "DELETE FROM idx_string WHERE rkey = ?1", false, false},
+     "DELETE FROM idx_token WHERE rkey = ?1", 2, false},
+    {"SELECT param, value, raw FROM idx_string WHERE rkey = ?1",
+     "INSERT OR IGNORE INTO idx_string (rkey, param, value, raw, type, patient_compartment) "
+     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
+     "DELETE FROM idx_string WHERE rkey = ?1 AND param = ?2 AND value = ?3 AND raw = ?4",
+     "DELETE FROM idx_string WHERE rkey = ?1", 2, false},
     {"SELECT param, target_type, target_id FROM idx_reference WHERE rkey = ?1",
      "INSERT OR IGNORE INTO idx_reference "
      "(rkey, param, target_type, target_id, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
      "DELETE FROM idx_reference WHERE rkey = ?1 AND param = ?2 AND target_type = ?3 "
      "AND target_id = ?4",
-     "DELETE FROM idx_reference WHERE rkey = ?1", true, false},
+     "DELETE FROM idx_reference WHERE rkey = ?1", 2, false},
     {"SELECT param, low, high FROM idx_date WHERE rkey = ?1",
      "INSERT OR IGNORE INTO idx_date (rkey, param, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-     "DELETE FROM idx_date WHERE rkey = ?1 AND param = ?2 AND low = ?3 AND high = ?4",
-     "DELETE FROM idx_date WHERE rkey = ?1", false, true},
+     "VALUES (?1, ?2, ?7, ?8, ?9, ?10)",
+     "DELETE FROM idx_date WHERE rkey = ?1 AND param = ?2 AND low = ?7 AND high = ?8",
+     "DELETE FROM idx_date WHERE rkey = ?1", 0, true},
     {"SELECT param, low, high FROM idx_number WHERE rkey = ?1",
      "INSERT OR IGNORE INTO idx_number (rkey, param, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-     "DELETE FROM idx_number WHERE rkey = ?1 AND param = ?2 AND low = ?3 AND high = ?4",
-     "DELETE FROM idx_number WHERE rkey = ?1", false, true},
+     "VALUES (?1, ?2, ?7, ?8, ?9, ?10)",
+     "DELETE FROM idx_number WHERE rkey = ?1 AND param = ?2 AND low = ?7 AND high = ?8",
+     "DELETE FROM idx_number WHERE rkey = ?1", 0, true},
     {"SELECT param, value FROM idx_uri WHERE rkey = ?1",
      "INSERT OR IGNORE INTO idx_uri (rkey, param, value, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?5, ?6)",
+     "VALUES (?1, ?2, ?3, ?9, ?10)",
      "DELETE FROM idx_uri WHERE rkey = ?1 AND param = ?2 AND value = ?3",
-     "DELETE FROM idx_uri WHERE rkey = ?1", false, false},
+     "DELETE FROM idx_uri WHERE rkey = ?1", 1, false},
+    {"SELECT param, system, code, low, high FROM idx_quantity WHERE rkey = ?1",
+     "INSERT OR IGNORE INTO idx_quantity "
+     "(rkey, param, system, code, low, high, type, patient_compartment) "
+     "VALUES (?1, ?2, ?3, ?4, ?7, ?8, ?9, ?10)",
+     "DELETE FROM idx_quantity WHERE rkey = ?1 AND param = ?2 AND system = ?3 AND code = ?4 "
+     "AND low = ?7 AND high = ?8",
+     "DELETE FROM idx_quantity WHERE rkey = ?1", 2, true},
+    {"SELECT param, a_system, a_value, b_system, b_value, low, high FROM idx_composite "
+     "WHERE rkey = ?1",
+     "INSERT OR IGNORE INTO idx_composite "
+     "(rkey, param, a_system, a_value, b_system, b_value, low, high, type, patient_compartment) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+     "DELETE FROM idx_composite WHERE rkey = ?1 AND param = ?2 AND a_system = ?3 "
+     "AND a_value = ?4 AND b_system = ?5 AND b_value = ?6 AND low = ?7 AND high = ?8",
+     "DELETE FROM idx_composite WHERE rkey = ?1", 4, true},
 }};
 static_assert(static_cast<int>(Kind::kToken) == 0 && static_cast<int>(Kind::kString) == 1 &&
                   static_cast<int>(Kind::kReference) == 2 && static_cast<int>(Kind::kDate) == 3 &&
-                  static_cast<int>(Kind::kNumber) == 4 && static_cast<int>(Kind::kUri) == 5,
+                  static_cast<int>(Kind::kNumber) == 4 && static_cast<int>(Kind::kUri) == 5 &&
+                  static_cast<int>(Kind::kQuantity) == 6 && static_cast<int>(Kind::kComposite) == 7,
               "kIndexSql is indexed by IndexRow::Kind");
 
-// Binds ?2..?4 of an index statement to `row`.
+// Binds ?2..?8 of an index statement to `row` (only those the statement uses).
 void BindRow(Statement& st, const IndexSql& sql, const StoredRow& row) {
   st.BindText(2, row.param);
+  for (int i = 0; i < sql.texts; ++i) st.BindText(3 + i, row.t[i]);
   if (sql.numeric) {
-    st.BindDouble(3, row.low);
-    st.BindDouble(4, row.high);
-  } else {
-    st.BindText(3, row.a);
-    if (sql.two_text_values) st.BindText(4, row.b);
+    st.BindDouble(7, row.low);
+    st.BindDouble(8, row.high);
   }
 }
 
@@ -134,12 +164,10 @@ absl::StatusOr<std::vector<StoredRow>> ReadRows(Connection& conn, const IndexSql
     if (!more) break;
     StoredRow& row = rows.emplace_back();
     row.param = std::string(st.ColumnText(0));
+    for (int i = 0; i < sql.texts; ++i) row.t[i] = std::string(st.ColumnText(1 + i));
     if (sql.numeric) {
-      row.low = st.ColumnDouble(1);
-      row.high = st.ColumnDouble(2);
-    } else {
-      row.a = std::string(st.ColumnText(1));
-      if (sql.two_text_values) row.b = std::string(st.ColumnText(2));
+      row.low = st.ColumnDouble(1 + sql.texts);
+      row.high = st.ColumnDouble(2 + sql.texts);
     }
   }
   std::sort(rows.begin(), rows.end());
@@ -199,8 +227,8 @@ absl::Status ReplaceIndexRows(Connection& conn, const NewVersion& v, const Previ
         st.Reset();
         st.BindInt64(1, rkey);
         BindRow(st, sql, row);
-        st.BindText(5, v.type);
-        st.BindText(6, v.patient_compartment);
+        st.BindText(9, v.type);
+        st.BindText(10, v.patient_compartment);
         TC_RETURN_IF_ERROR(st.Run());
       }
     }
@@ -272,154 +300,6 @@ absl::Status RunSql(Connection& conn, absl::string_view sql) {
 
 // ---- Query building -------------------------------------------------------------------------
 
-// A SQL text under construction and its positional (`?`) arguments, in order.
-class SqlBuilder {
- public:
-  SqlBuilder& Append(absl::string_view text) {
-    sql_.append(text.data(), text.size());
-    return *this;
-  }
-  // Appends a `?` placeholder bound to `value`.
-  SqlBuilder& Arg(std::string value) {
-    sql_.push_back('?');
-    args_.emplace_back(std::move(value));
-    return *this;
-  }
-  SqlBuilder& Arg(int64_t value) {
-    sql_.push_back('?');
-    args_.emplace_back(value);
-    return *this;
-  }
-  const std::string& sql() const { return sql_; }
-
-  // Prepares the SQL and binds the arguments. The statement refers to this builder's strings:
-  // REQUIRES: the builder outlives the statement's execution and is not modified meanwhile.
-  absl::StatusOr<Statement> Prepare(Connection& conn) const {
-    TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql_));
-    for (size_t i = 0; i < args_.size(); ++i) {
-      const int index = static_cast<int>(i) + 1;
-      if (const auto* s = std::get_if<std::string>(&args_[i])) {
-        st.BindText(index, *s);
-      } else {
-        st.BindInt64(index, std::get<int64_t>(args_[i]));
-      }
-    }
-    return st;
-  }
-
- private:
-  std::string sql_;
-  std::vector<std::variant<int64_t, std::string>> args_;
-};
-
-// Appends one index-table subquery of a criterion alternative (a SELECT of matching ids).
-absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative& alt,
-                               const std::string& type, SqlBuilder& b) {
-  switch (c.match) {
-    case Criterion::Match::kTokenCode:
-      b.Append("SELECT rkey FROM idx_token WHERE type = ").Arg(type);
-      b.Append(" AND param = ").Arg(c.param);
-      // `system|` (no code) matches any code in the system.
-      if (!alt.value.empty() || !alt.has_system) b.Append(" AND value = ").Arg(alt.value);
-      if (alt.has_system) b.Append(" AND system = ").Arg(alt.system);
-      return absl::OkStatus();
-    case Criterion::Match::kStringPrefix: {
-      b.Append("SELECT rkey FROM idx_string WHERE type = ").Arg(type);
-      b.Append(" AND param = ").Arg(c.param);
-      b.Append(" AND value >= ").Arg(alt.value);
-      if (std::optional<std::string> upper = PrefixUpperBound(alt.value)) {
-        b.Append(" AND value < ").Arg(*std::move(upper));
-      }
-      return absl::OkStatus();
-    }
-    case Criterion::Match::kStringExact:
-      b.Append("SELECT rkey FROM idx_string WHERE type = ").Arg(type);
-      b.Append(" AND param = ").Arg(c.param);
-      b.Append(" AND value = ").Arg(alt.value);
-      return absl::OkStatus();
-    case Criterion::Match::kReference:
-      b.Append("SELECT rkey FROM idx_reference WHERE type = ").Arg(type);
-      b.Append(" AND param = ").Arg(c.param);
-      b.Append(" AND target_id = ").Arg(alt.value);
-      if (!alt.system.empty()) b.Append(" AND target_type = ").Arg(alt.system);
-      return absl::OkStatus();
-    case Criterion::Match::kId:
-      break;
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown search match kind ", static_cast<int>(c.match)));
-}
-
-// Appends the OR of a criterion's alternatives as one subquery of matching rkeys: one indexed
-// SELECT per alternative, united (each can use the (type, param, value…) index, where an OR
-// inside one WHERE would scan every row of the parameter). The result may hold an rkey more
-// than once. REQUIRES: c.match != kId, c.any_of non-empty.
-absl::Status AppendMatchingKeys(const Criterion& c, const std::string& type, SqlBuilder& b) {
-  for (size_t i = 0; i < c.any_of.size(); ++i) {
-    if (i > 0) b.Append(" UNION ALL ");
-    TC_RETURN_IF_ERROR(AppendAlternative(c, c.any_of[i], type, b));
-  }
-  return absl::OkStatus();
-}
-
-// Appends " AND <condition>" for one criterion (an OR of its alternatives).
-absl::Status AppendCriterion(const Criterion& c, const std::string& type, SqlBuilder& b) {
-  if (c.any_of.empty()) {  // an OR of nothing matches nothing
-    b.Append(" AND 0");
-    return absl::OkStatus();
-  }
-  if (c.match == Criterion::Match::kId) {
-    b.Append(" AND c.id IN (");
-    for (size_t i = 0; i < c.any_of.size(); ++i) {
-      if (i > 0) b.Append(", ");
-      b.Arg(c.any_of[i].value);
-    }
-    b.Append(")");
-    return absl::OkStatus();
-  }
-  b.Append(" AND c.rkey IN (");
-  TC_RETURN_IF_ERROR(AppendMatchingKeys(c, type, b));
-  b.Append(")");
-  return absl::OkStatus();
-}
-
-// Appends FROM and WHERE of a search (`c` is current_resources; `v`, with `with_content`, the
-// current version). The plan is chosen here rather than left to SQLite, which without statistics
-// scans every resource of the type and tests each against the criteria:
-//   * with an _id criterion, the ids are looked up by primary key;
-//   * else with an index criterion, its matches drive: each is looked up by rkey (so the cost
-//     follows the number of matches, not of resources), the other criteria filter;
-//   * else every current resource of the type is read, in id order.
-absl::Status AppendSearchFromWhere(const SearchQuery& q, bool with_content, SqlBuilder& b) {
-  int driver = -1;
-  bool by_id = false;
-  for (size_t i = 0; i < q.all_of.size(); ++i) {
-    if (q.all_of[i].match == Criterion::Match::kId) by_id = true;
-  }
-  for (size_t i = 0; i < q.all_of.size() && !by_id && driver < 0; ++i) {
-    if (!q.all_of[i].any_of.empty()) driver = static_cast<int>(i);
-  }
-  if (driver >= 0) {
-    b.Append(" FROM (SELECT DISTINCT rkey FROM (");
-    TC_RETURN_IF_ERROR(AppendMatchingKeys(q.all_of[driver], q.type, b));
-    b.Append(")");
-    // CROSS JOIN keeps the matches as the outer loop.
-    b.Append(") AS m CROSS JOIN current_resources c ON c.rkey = m.rkey");
-  } else {
-    b.Append(" FROM current_resources c");
-  }
-  if (with_content) b.Append(" JOIN resource_versions v ON v.rid = c.rid");
-  b.Append(" WHERE c.type = ").Arg(q.type).Append(" AND c.deleted = 0");
-  if (q.updated_since.has_value()) {
-    b.Append(" AND c.last_updated >= ").Arg(ToMicros(*q.updated_since));
-  }
-  for (size_t i = 0; i < q.all_of.size(); ++i) {
-    if (static_cast<int>(i) == driver) continue;
-    TC_RETURN_IF_ERROR(AppendCriterion(q.all_of[i], q.type, b));
-  }
-  return absl::OkStatus();
-}
-
 // Appends FROM and WHERE of a history query (`v` is resource_versions).
 void AppendHistoryFromWhere(const HistoryQuery& q, SqlBuilder& b) {
   if (!q.id.empty()) {
@@ -451,14 +331,6 @@ absl::StatusOr<int64_t> Count(Connection& conn, const SqlBuilder& b) {
 }
 
 }  // namespace
-
-std::optional<std::string> PrefixUpperBound(absl::string_view prefix) {
-  std::string s(prefix);
-  while (!s.empty() && static_cast<unsigned char>(s.back()) == 0xFF) s.pop_back();
-  if (s.empty()) return std::nullopt;
-  s.back() = static_cast<char>(static_cast<unsigned char>(s.back()) + 1);
-  return s;
-}
 
 absl::StatusOr<std::optional<StoredVersion>> ReadCurrent(Connection& conn, absl::string_view type,
                                                          absl::string_view id) {
@@ -555,46 +427,6 @@ absl::Status Put(Connection& conn, const NewVersion& v) {
     if (status.ok()) status = released;
   }
   return status;
-}
-
-absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query) {
-  if (query.type.empty()) return absl::InvalidArgumentError("Search: type must be non-empty");
-  if (query.limit < 0 || query.offset < 0) {
-    return absl::InvalidArgumentError("Search: limit and offset must not be negative");
-  }
-  SearchResult result;
-  {
-    SqlBuilder count;
-    count.Append("SELECT count(*)");
-    TC_RETURN_IF_ERROR(AppendSearchFromWhere(query, /*with_content=*/false, count));
-    TC_ASSIGN_OR_RETURN(result.total, Count(conn, count));
-  }
-  if (query.limit == 0 || query.offset >= result.total) return result;
-
-  SqlBuilder page;
-  page.Append("SELECT c.id, c.version, c.last_updated, v.content");
-  TC_RETURN_IF_ERROR(AppendSearchFromWhere(query, /*with_content=*/true, page));
-  page.Append(" ORDER BY c.id LIMIT ").Arg(query.limit).Append(" OFFSET ").Arg(query.offset);
-  TC_ASSIGN_OR_RETURN(Statement st, page.Prepare(conn));
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    StoredVersion& out = result.versions.emplace_back();
-    out.type = query.type;
-    out.id = std::string(st.ColumnText(0));
-    out.version = st.ColumnInt64(1);
-    out.last_updated = FromMicros(st.ColumnInt64(2));
-    out.content = std::string(st.ColumnBlob(3));
-  }
-  return result;
-}
-
-absl::StatusOr<std::string> SearchPageSqlForTesting(const SearchQuery& query) {
-  SqlBuilder page;
-  page.Append("SELECT c.id, c.version, c.last_updated, v.content");
-  TC_RETURN_IF_ERROR(AppendSearchFromWhere(query, /*with_content=*/true, page));
-  page.Append(" ORDER BY c.id LIMIT ").Arg(query.limit).Append(" OFFSET ").Arg(query.offset);
-  return page.sql();
 }
 
 absl::StatusOr<HistoryPage> History(Connection& conn, const HistoryQuery& query) {

@@ -38,9 +38,11 @@ absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl:
 // unknown kind. REQUIRES: `conn` is read-write and inside a transaction.
 absl::Status Put(Connection& conn, const NewVersion& v);
 
-// Search over current, non-deleted versions (see SearchQuery). Runs two statements (count and
-// page); wrap the call in a transaction for both to see the same snapshot. Returns
-// InvalidArgument for an empty type, a negative limit or offset.
+// Search over current, non-deleted versions (see SearchQuery; search_sql.cc). Runs two
+// statements (count and page); wrap the call in a transaction for both to see the same
+// snapshot. Cursors are opaque text (sort values and the row's key, separated by U+001F).
+// Returns InvalidArgument for an empty type without a compartment, a negative limit or offset,
+// a malformed cursor, or chains nested deeper than 8.
 absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query);
 
 // History (see HistoryQuery), newest first: by last_updated, then version, then insertion order,

@@ -120,8 +120,44 @@ CREATE TABLE idx_uri (
 CREATE INDEX idx_uri_search ON idx_uri (type, param, value);
 )sql";
 
+// Search over every R4 parameter type: quantities (as written, and UCUM-canonical rows the engine
+// adds), composites (two components), the text of strings as written (for :exact), and an index
+// for :missing / sorting by parameter per resource.
+constexpr std::string_view k0002AllParameterTypes = R"sql(
+ALTER TABLE idx_string ADD COLUMN raw TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE idx_quantity (
+  rkey INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  param TEXT NOT NULL,
+  system TEXT NOT NULL,
+  code TEXT NOT NULL,
+  low REAL NOT NULL,
+  high REAL NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (rkey, param, system, code, low, high)
+) WITHOUT ROWID;
+CREATE INDEX idx_quantity_search ON idx_quantity (type, param, code, low, high);
+
+CREATE TABLE idx_composite (
+  rkey INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  param TEXT NOT NULL,
+  a_system TEXT NOT NULL,
+  a_value TEXT NOT NULL,
+  b_system TEXT NOT NULL,
+  b_value TEXT NOT NULL,
+  low REAL NOT NULL,
+  high REAL NOT NULL,
+  patient_compartment TEXT NOT NULL,
+  PRIMARY KEY (rkey, param, a_system, a_value, b_system, b_value, low, high)
+) WITHOUT ROWID;
+CREATE INDEX idx_composite_search ON idx_composite (type, param, a_value, b_value, low);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
+    {2, "0002_all_parameter_types", k0002AllParameterTypes},
 };
 
 constexpr absl::string_view kCreateMigrationsTable =
