@@ -1,5 +1,6 @@
 #include "engine/index_extract.h"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string_view>
@@ -372,7 +373,55 @@ struct ParamPlan {
 struct TypePlan {
   std::vector<ParamPlan> params;
   std::vector<std::string> compartment_params;  // Patient compartment membership
+  // Parameters not indexed themselves because their expression is exactly the union of other
+  // parameters' (Observation combo-code = code | component-code): code → those parameters.
+  absl::flat_hash_map<std::string, std::vector<std::string>> aliases;
 };
+
+// What a parameter indexes, branch by branch, for comparing parameters: each branch's
+// expression (and target-type filter); composites add their components' expressions.
+std::vector<std::string> BranchKeys(const ParamPlan& p) {
+  std::vector<std::string> keys;
+  std::string suffix;
+  for (const ComponentPlan& c : p.components) suffix += "$" + c.expression.source() + ":" + c.type;
+  for (const Branch& b : p.branches) {
+    keys.push_back(b.expression.source() + "#" + b.only_type + suffix);
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+// Finds the parameters of `tp` that are unions of others, records them in `aliases` and drops
+// their plans: their rows would repeat the others' rows under another name.
+void FindAliases(TypePlan& tp) {
+  std::vector<std::vector<std::string>> keys;
+  for (const ParamPlan& p : tp.params) keys.push_back(BranchKeys(p));
+  std::vector<bool> aliased(tp.params.size(), false);
+  for (size_t i = 0; i < tp.params.size(); ++i) {
+    if (keys[i].size() < 2) continue;
+    std::vector<std::string> covered;
+    std::vector<std::string> parts;
+    for (size_t j = 0; j < tp.params.size(); ++j) {
+      if (j == i || aliased[j] || tp.params[j].type != tp.params[i].type) continue;
+      if (keys[j].size() >= keys[i].size()) continue;
+      if (!std::includes(keys[i].begin(), keys[i].end(), keys[j].begin(), keys[j].end())) continue;
+      covered.insert(covered.end(), keys[j].begin(), keys[j].end());
+      parts.push_back(tp.params[j].code);
+    }
+    std::sort(covered.begin(), covered.end());
+    covered.erase(std::unique(covered.begin(), covered.end()), covered.end());
+    if (covered == keys[i]) {
+      aliased[i] = true;
+      tp.aliases[tp.params[i].code] = std::move(parts);
+    }
+  }
+  std::vector<ParamPlan> kept;
+  for (size_t i = 0; i < tp.params.size(); ++i) {
+    if (!aliased[i]) kept.push_back(std::move(tp.params[i]));
+  }
+  tp.params = std::move(kept);
+}
 
 }  // namespace
 
@@ -489,6 +538,7 @@ Indexer::Indexer(const fhir::Definitions& definitions) {
       }
       if (!p.branches.empty()) tp.params.push_back(std::move(p));
     }
+    FindAliases(tp);
     if (const std::vector<std::string>* cp = definitions.CompartmentParams("Patient", type)) {
       tp.compartment_params = *cp;
     }
@@ -591,9 +641,18 @@ void CompositeRows(const ParamPlan& p, const Item& element, const Value& resourc
 
 Indexer::~Indexer() = default;
 
+const std::vector<std::string>* Indexer::AliasOf(const std::string& resource_type,
+                                                 const std::string& code) const {
+  auto it = plan_->types.find(resource_type);
+  if (it == plan_->types.end()) return nullptr;
+  auto a = it->second.aliases.find(code);
+  return a == it->second.aliases.end() ? nullptr : &a->second;
+}
+
 bool Indexer::IsIndexed(const std::string& resource_type, const std::string& code) const {
   auto it = plan_->types.find(resource_type);
   if (it == plan_->types.end()) return false;
+  if (it->second.aliases.contains(code)) return true;
   for (const ParamPlan& p : it->second.params) {
     if (p.code == code) return true;
   }

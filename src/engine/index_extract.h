@@ -70,7 +70,13 @@ class Indexer {
   IndexedResource Extract(const std::string& resource_type, const std::string& id,
                           const fhir::Value& resource) const;
 
-  // Whether `code` of `resource_type` has an extraction plan (so it can be searched).
+  // When `code` of `resource_type` is the union of other parameters (and so has no rows of its
+  // own), those parameters; else nullptr. A search on it is a search on any of them.
+  const std::vector<std::string>* AliasOf(const std::string& resource_type,
+                                          const std::string& code) const;
+
+  // Whether `code` of `resource_type` has an extraction plan or is an alias (so it can be
+  // searched).
   bool IsIndexed(const std::string& resource_type, const std::string& code) const;
 
   // Parameters with an expression that did not compile (reported by tests and the

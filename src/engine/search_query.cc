@@ -166,6 +166,9 @@ class Parser {
   absl::StatusOr<Criterion> BuildPlain(const std::string& type, const fhir::SearchParamDef& def,
                                        const std::string& modifier, const std::string& raw_name,
                                        const std::string& value, std::string* unsupported);
+  absl::StatusOr<Criterion> BuildPlainOne(const std::string& type, const fhir::SearchParamDef& def,
+                                          const std::string& modifier, const std::string& raw_name,
+                                          const std::string& value, std::string* unsupported);
   absl::Status TokenAlternatives(const fhir::SearchParamDef& def, const std::string& modifier,
                                  const std::string& raw_name, const std::string& value,
                                  Criterion& c, std::string* unsupported);
@@ -457,6 +460,35 @@ absl::StatusOr<Criterion> Parser::BuildPlain(const std::string& type,
                                              const std::string& modifier,
                                              const std::string& raw_name, const std::string& value,
                                              std::string* unsupported) {
+  TC_ASSIGN_OR_RETURN(Criterion c,
+                      BuildPlainOne(type, def, modifier, raw_name, value, unsupported));
+  const std::vector<std::string>* parts = ctx_.indexer.AliasOf(type, def.code);
+  if (parts == nullptr || !unsupported->empty()) return c;
+  // The parameter is the union of `parts`: the same test on any of them.
+  auto renamed = [&](const std::string& param, const std::string& part) {
+    return part + param.substr(def.code.size());  // keeps a ":text" / ":of-type" suffix
+  };
+  std::vector<Criterion::Alternative> alternatives;
+  if (c.match == Match::kMissing) {
+    for (const std::string& part : *parts) {
+      alternatives.emplace_back().param = renamed(c.param, part);
+    }
+  } else {
+    for (const Criterion::Alternative& a : c.any_of) {
+      for (const std::string& part : *parts) {
+        Criterion::Alternative copy = a;
+        copy.param = renamed(a.param.empty() ? c.param : a.param, part);
+        alternatives.push_back(std::move(copy));
+      }
+    }
+  }
+  c.any_of = std::move(alternatives);
+  return c;
+}
+
+absl::StatusOr<Criterion> Parser::BuildPlainOne(
+    const std::string& type, const fhir::SearchParamDef& def, const std::string& modifier,
+    const std::string& raw_name, const std::string& value, std::string* unsupported) {
   Criterion c;
   c.param = def.code;
   if (!IndexKindOf(def.type, &c.kind) || !Indexed(type, def.code)) {
@@ -733,6 +765,9 @@ absl::Status Parser::ParseSort(const std::string& type, const std::string& value
         def->type == "composite") {
       TC_RETURN_IF_ERROR(Unsupported("_sort", "cannot sort " + type + " by '" + key + "'"));
       continue;
+    }
+    if (const std::vector<std::string>* parts = ctx_.indexer.AliasOf(type, key)) {
+      k.param = parts->front();  // a union sorts by its first part
     }
     out_.query.sort.push_back(k);
   }

@@ -112,7 +112,8 @@ struct Criterion {
     kComposite,       // composite rows: first component (system when has_system, value) and
                       // second as `second` says
     kLastUpdated,     // the resource's lastUpdated (microseconds) compares with [low, high]
-    kMissing,         // has at least one row of `param` in table `kind` (negate: has none)
+    kMissing,         // has at least one row of `param` (or of any alternative's `param`) in
+                      // table `kind` (negate: has none)
     kChain,           // reference `param` points (type `system` if set) at a match of `sub`
     kReverseChain,    // some match of `sub` points at this resource through its `param` (_has)
   };

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/index_rows.h"
 #include "store/sqlite/internal/queries.h"
 #include "store/sqlite/internal/schema.h"
 
@@ -51,6 +52,7 @@ absl::StatusOr<T> InReadSnapshot(Connection& conn, F&& f) {
 
 // Sets the per-connection pragmas every connection of the store gets.
 absl::Status ConfigureConnection(Connection& conn, const SqliteOptions& options) {
+  TC_RETURN_IF_ERROR(sqlite_internal::RegisterIndexFunctions(conn));
   return conn.Exec(absl::StrCat("PRAGMA cache_size = -", options.cache_size_kib,
                                 "; PRAGMA temp_store = MEMORY"));
 }
@@ -151,14 +153,22 @@ class SqliteTransaction final : public Transaction {
     return sqlite_internal::ReadCurrent(conn_, type, id);
   }
   absl::Status Put(const NewVersion& version) override {
-    return sqlite_internal::Put(conn_, version);
+    bool partial = false;
+    absl::Status status = sqlite_internal::Put(conn_, version, &partial);
+    if (partial && poisoned_.ok()) poisoned_ = status;
+    return status;
   }
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) override {
     return sqlite_internal::Search(conn_, query);
   }
 
+  // Not OK when a Put failed after writing part of a version: the callback's work must then be
+  // rolled back whatever it returns.
+  const absl::Status& poisoned() const { return poisoned_; }
+
  private:
   Connection& conn_;
+  absl::Status poisoned_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -393,6 +403,7 @@ class SqliteStore final : public Store {
       {
         SqliteTransaction txn(conn);
         status = request->fn(txn);
+        if (status.ok() && !txn.poisoned().ok()) status = txn.poisoned();
       }
       if (!conn.InTransaction()) {
         abort_all(request, status);

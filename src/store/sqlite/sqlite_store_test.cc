@@ -260,7 +260,7 @@ TEST(SqliteMigrationsTest, OldDatabaseIsUpgradedWithItsDataInPlace) {
   EXPECT_EQ(Column(*raw, "SELECT x FROM test_upgrade"), std::vector<std::string>{"2"});
   EXPECT_EQ(
       Column(*raw, "SELECT name FROM schema_migrations ORDER BY version"),
-      (std::vector<std::string>{"0001_initial", "0002_all_parameter_types", "0003_test_upgrade"}));
+      (std::vector<std::string>{"0001_initial", "0002_compact_indexes", "0003_test_upgrade"}));
   // Applying again changes nothing.
   ASSERT_TRUE(sqlite_internal::ApplyMigrations(*raw, next_build, clock).ok());
   EXPECT_EQ(Column(*raw, "SELECT x FROM test_upgrade"), std::vector<std::string>{"2"});
@@ -492,10 +492,17 @@ TEST(SqliteQueriesTest, HotPathsUseIndexes) {
       << read_current;
   EXPECT_NE(read_current.find("SEARCH v USING INTEGER PRIMARY KEY (rowid=?)"), std::string::npos)
       << read_current;
-  const std::string token = plan(
-      "SELECT rkey FROM idx_token WHERE type = 'Patient' AND param = 'identifier' AND "
-      "value = '1' AND system = 's'");
-  EXPECT_NE(token.find("idx_token_search"), std::string::npos) << token;
+  const std::string token =
+      plan("SELECT rkey FROM idx_token WHERE pid = 7 AND value = '1' AND system = 's'");
+  EXPECT_NE(token.find("USING PRIMARY KEY (pid=? AND value=? AND system=?)"), std::string::npos)
+      << token;
+  // Reverse chains read a resource's references by rkey; chains find referrers by target.
+  const std::string by_source =
+      plan("SELECT target_id FROM idx_reference WHERE rkey = 3 AND pid = 7");
+  EXPECT_NE(by_source.find("USING PRIMARY KEY (rkey=? AND pid=?)"), std::string::npos) << by_source;
+  const std::string by_target = plan(
+      "SELECT rkey FROM idx_reference WHERE pid = 7 AND target_id = 'p' AND target_type = 'X'");
+  EXPECT_NE(by_target.find("idx_reference_search"), std::string::npos) << by_target;
   const std::string history = plan(
       "SELECT * FROM resource_versions v WHERE v.type = 'Patient' "
       "ORDER BY v.last_updated DESC, v.version DESC, v.rid DESC LIMIT 10");

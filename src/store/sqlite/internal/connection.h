@@ -121,6 +121,9 @@ class Connection {
   // The status for SQLite result code `rc` with this connection's error message.
   absl::Status Error(int rc, absl::string_view context) const;
 
+  // The SQLite handle, for registering SQL functions (index_rows.h). Not for running SQL.
+  sqlite3* raw() const { return db_; }
+
   // Upper bound on cached statements per connection.
   static constexpr size_t kMaxCachedStatements = 256;
 

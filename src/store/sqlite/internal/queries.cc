@@ -11,168 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/status_macros.h"
+#include "store/sqlite/internal/index_rows.h"
 #include "store/sqlite/internal/sql_builder.h"
 #include "store/sqlite/internal/time_units.h"
 
 namespace tc::store::sqlite_internal {
 namespace {
-
-using Kind = IndexRow::Kind;
-
-constexpr int kNumKinds = 8;
-
-int KindBit(Kind kind) { return 1 << static_cast<int>(kind); }
-
-bool IsKnownKind(Kind kind) { return static_cast<int>(kind) < kNumKinds; }
-
-// One index row as stored, for comparing a resource's old rows with its new ones: up to four text
-// columns (`t`, in the kind's column order) and a range.
-struct StoredRow {
-  std::string param;
-  std::array<std::string, 4> t;
-  double low = 0;
-  double high = 0;
-
-  auto Tie() const { return std::tie(param, t, low, high); }
-  bool operator<(const StoredRow& o) const { return Tie() < o.Tie(); }
-  bool operator==(const StoredRow& o) const { return Tie() == o.Tie(); }
-};
-
-StoredRow ToStoredRow(const IndexRow& row) {
-  StoredRow out;
-  out.param = row.param;
-  switch (row.kind) {
-    case Kind::kToken:
-    case Kind::kReference:
-      out.t[0] = row.system;
-      out.t[1] = row.value;
-      break;
-    case Kind::kString:
-      out.t[0] = row.value;
-      out.t[1] = row.system;  // the text as written
-      break;
-    case Kind::kUri:
-      out.t[0] = row.value;
-      break;
-    case Kind::kDate:
-    case Kind::kNumber:
-      out.low = row.low;
-      out.high = row.high;
-      break;
-    case Kind::kQuantity:
-      out.t[0] = row.system;
-      out.t[1] = row.value;
-      out.low = row.low;
-      out.high = row.high;
-      break;
-    case Kind::kComposite:
-      out.t[0] = row.system;
-      out.t[1] = row.value;
-      out.t[2] = row.system2;
-      out.t[3] = row.value2;
-      out.low = row.low;
-      out.high = row.high;
-      break;
-  }
-  return out;
-}
-
-// Per index kind, its statements. Parameters: ?1 rkey, ?2 param, ?3..?6 the kind's text
-// columns, ?7/?8 low/high, ?9 type, ?10 patient compartment. `select` returns param, the text
-// columns, then low/high.
-struct IndexSql {
-  absl::string_view select;      // a resource's rows
-  absl::string_view insert;      // one row
-  absl::string_view remove;      // one row
-  absl::string_view remove_all;  // every row of a resource
-  int texts;                     // number of text columns (0..4)
-  bool numeric;                  // has low/high
-};
-constexpr std::array<IndexSql, kNumKinds> kIndexSql = {{
-    {"SELECT param, system, value FROM idx_token WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_token (rkey, param, system, value, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
-     "DELETE FROM idx_token WHERE rkey = ?1 AND param = ?2 AND system = ?3 AND value = ?4",
-     "DELETE FROM idx_token WHERE rkey = ?1", 2, false},
-    {"SELECT param, value, raw FROM idx_string WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_string (rkey, param, value, raw, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
-     "DELETE FROM idx_string WHERE rkey = ?1 AND param = ?2 AND value = ?3 AND raw = ?4",
-     "DELETE FROM idx_string WHERE rkey = ?1", 2, false},
-    {"SELECT param, target_type, target_id FROM idx_reference WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_reference "
-     "(rkey, param, target_type, target_id, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?9, ?10)",
-     "DELETE FROM idx_reference WHERE rkey = ?1 AND param = ?2 AND target_type = ?3 "
-     "AND target_id = ?4",
-     "DELETE FROM idx_reference WHERE rkey = ?1", 2, false},
-    {"SELECT param, low, high FROM idx_date WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_date (rkey, param, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?7, ?8, ?9, ?10)",
-     "DELETE FROM idx_date WHERE rkey = ?1 AND param = ?2 AND low = ?7 AND high = ?8",
-     "DELETE FROM idx_date WHERE rkey = ?1", 0, true},
-    {"SELECT param, low, high FROM idx_number WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_number (rkey, param, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?7, ?8, ?9, ?10)",
-     "DELETE FROM idx_number WHERE rkey = ?1 AND param = ?2 AND low = ?7 AND high = ?8",
-     "DELETE FROM idx_number WHERE rkey = ?1", 0, true},
-    {"SELECT param, value FROM idx_uri WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_uri (rkey, param, value, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?9, ?10)",
-     "DELETE FROM idx_uri WHERE rkey = ?1 AND param = ?2 AND value = ?3",
-     "DELETE FROM idx_uri WHERE rkey = ?1", 1, false},
-    {"SELECT param, system, code, low, high FROM idx_quantity WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_quantity "
-     "(rkey, param, system, code, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?7, ?8, ?9, ?10)",
-     "DELETE FROM idx_quantity WHERE rkey = ?1 AND param = ?2 AND system = ?3 AND code = ?4 "
-     "AND low = ?7 AND high = ?8",
-     "DELETE FROM idx_quantity WHERE rkey = ?1", 2, true},
-    {"SELECT param, a_system, a_value, b_system, b_value, low, high FROM idx_composite "
-     "WHERE rkey = ?1",
-     "INSERT OR IGNORE INTO idx_composite "
-     "(rkey, param, a_system, a_value, b_system, b_value, low, high, type, patient_compartment) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-     "DELETE FROM idx_composite WHERE rkey = ?1 AND param = ?2 AND a_system = ?3 "
-     "AND a_value = ?4 AND b_system = ?5 AND b_value = ?6 AND low = ?7 AND high = ?8",
-     "DELETE FROM idx_composite WHERE rkey = ?1", 4, true},
-}};
-static_assert(static_cast<int>(Kind::kToken) == 0 && static_cast<int>(Kind::kString) == 1 &&
-                  static_cast<int>(Kind::kReference) == 2 && static_cast<int>(Kind::kDate) == 3 &&
-                  static_cast<int>(Kind::kNumber) == 4 && static_cast<int>(Kind::kUri) == 5 &&
-                  static_cast<int>(Kind::kQuantity) == 6 && static_cast<int>(Kind::kComposite) == 7,
-              "kIndexSql is indexed by IndexRow::Kind");
-
-// Binds ?2..?8 of an index statement to `row` (only those the statement uses).
-void BindRow(Statement& st, const IndexSql& sql, const StoredRow& row) {
-  st.BindText(2, row.param);
-  for (int i = 0; i < sql.texts; ++i) st.BindText(3 + i, row.t[i]);
-  if (sql.numeric) {
-    st.BindDouble(7, row.low);
-    st.BindDouble(8, row.high);
-  }
-}
-
-// The resource's stored rows of one index kind, sorted.
-absl::StatusOr<std::vector<StoredRow>> ReadRows(Connection& conn, const IndexSql& sql,
-                                                int64_t rkey) {
-  std::vector<StoredRow> rows;
-  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql.select));
-  st.BindInt64(1, rkey);
-  while (true) {
-    TC_ASSIGN_OR_RETURN(bool more, st.Step());
-    if (!more) break;
-    StoredRow& row = rows.emplace_back();
-    row.param = std::string(st.ColumnText(0));
-    for (int i = 0; i < sql.texts; ++i) row.t[i] = std::string(st.ColumnText(1 + i));
-    if (sql.numeric) {
-      row.low = st.ColumnDouble(1 + sql.texts);
-      row.high = st.ColumnDouble(2 + sql.texts);
-    }
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
-}
 
 // Where the resource stands before a Put.
 struct Previous {
@@ -180,66 +24,31 @@ struct Previous {
   int64_t rkey = 0;
   int64_t version = 0;
   bool deleted = false;
-  int64_t index_kinds = 0;
-  std::string patient_compartment;
+  std::string index_rows;  // encoded (index_rows.h)
 };
 
-// Brings the resource's index rows of every kind from what `prev` left to `wanted` (sorted,
-// unique, per kind), touching only the rows that differ: an update that leaves most search
-// values alone writes few index pages.
-absl::Status ReplaceIndexRows(Connection& conn, const NewVersion& v, const Previous& prev,
-                              int64_t rkey,
-                              const std::array<std::vector<StoredRow>, kNumKinds>& wanted) {
-  const bool had_rows = prev.exists && !prev.deleted;
-  // A compartment change rewrites every row (the compartment is stored on each).
-  const bool rewrite = had_rows && prev.patient_compartment != v.patient_compartment;
-  for (int k = 0; k < kNumKinds; ++k) {
-    const IndexSql& sql = kIndexSql[k];
-    std::vector<StoredRow> have;
-    if (had_rows && (prev.index_kinds & (1 << k)) != 0) {
-      if (rewrite || wanted[k].empty()) {
-        TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql.remove_all));
-        st.BindInt64(1, rkey);
-        TC_RETURN_IF_ERROR(st.Run());
-      } else {
-        TC_ASSIGN_OR_RETURN(have, ReadRows(conn, sql, rkey));
-      }
-    }
-    if (have.empty() && wanted[k].empty()) continue;
-    std::vector<StoredRow> stale;
-    std::set_difference(have.begin(), have.end(), wanted[k].begin(), wanted[k].end(),
-                        std::back_inserter(stale));
-    if (!stale.empty()) {
-      TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql.remove));
-      for (const StoredRow& row : stale) {
-        st.Reset();
-        st.BindInt64(1, rkey);
-        BindRow(st, sql, row);
-        TC_RETURN_IF_ERROR(st.Run());
-      }
-    }
-    std::vector<StoredRow> fresh;
-    std::set_difference(wanted[k].begin(), wanted[k].end(), have.begin(), have.end(),
-                        std::back_inserter(fresh));
-    if (!fresh.empty()) {
-      TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql.insert));
-      for (const StoredRow& row : fresh) {
-        st.Reset();
-        st.BindInt64(1, rkey);
-        BindRow(st, sql, row);
-        st.BindText(9, v.type);
-        st.BindText(10, v.patient_compartment);
-        TC_RETURN_IF_ERROR(st.Run());
-      }
-    }
+// Brings the resource's index rows from what `prev` left to `wanted` (sorted, unique), touching
+// only the rows that differ: an update that leaves most search values alone writes few pages.
+absl::Status ReplaceIndexRows(Connection& conn, const Previous& prev, int64_t rkey,
+                              const std::vector<KeyedRow>& wanted) {
+  std::vector<KeyedRow> have;
+  if (prev.exists && !prev.deleted && !prev.index_rows.empty()) {
+    TC_ASSIGN_OR_RETURN(have, DecodeRows(prev.index_rows));
   }
+  std::vector<KeyedRow> stale;
+  std::set_difference(have.begin(), have.end(), wanted.begin(), wanted.end(),
+                      std::back_inserter(stale));
+  for (const KeyedRow& row : stale) TC_RETURN_IF_ERROR(DeleteRow(conn, rkey, row));
+  std::vector<KeyedRow> fresh;
+  std::set_difference(wanted.begin(), wanted.end(), have.begin(), have.end(),
+                      std::back_inserter(fresh));
+  for (const KeyedRow& row : fresh) TC_RETURN_IF_ERROR(InsertRow(conn, rkey, row));
   return absl::OkStatus();
 }
 
 // The writes of one Put, after its precondition check. Runs inside the Put's savepoint.
 absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous& prev,
-                          const std::array<std::vector<StoredRow>, kNumKinds>& wanted,
-                          int64_t new_kinds) {
+                          const std::vector<KeyedRow>& wanted) {
   int64_t rkey = prev.rkey;
   if (!prev.exists) {
     TC_ASSIGN_OR_RETURN(Statement st,
@@ -267,17 +76,17 @@ absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous&
     TC_RETURN_IF_ERROR(st.Run());
   }
   const int64_t rid = conn.LastInsertRowId();
+  const std::string encoded = EncodeRows(wanted);
   {
     TC_ASSIGN_OR_RETURN(
         Statement st,
         conn.Prepare("INSERT INTO current_resources (type, id, rkey, version, rid, last_updated, "
-                     "deleted, patient_compartment, index_kinds) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "deleted, patient_compartment) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
                      "ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, "
                      "rid = excluded.rid, last_updated = excluded.last_updated, "
                      "deleted = excluded.deleted, "
-                     "patient_compartment = excluded.patient_compartment, "
-                     "index_kinds = excluded.index_kinds"));
+                     "patient_compartment = excluded.patient_compartment"));
     st.BindText(1, v.type);
     st.BindText(2, v.id);
     st.BindInt64(3, rkey);
@@ -286,16 +95,17 @@ absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous&
     st.BindInt64(6, ToMicros(v.last_updated));
     st.BindInt64(7, v.deleted ? 1 : 0);
     st.BindText(8, v.patient_compartment);
-    st.BindInt64(9, new_kinds);
     TC_RETURN_IF_ERROR(st.Run());
   }
-  return ReplaceIndexRows(conn, v, prev, rkey, wanted);
-}
-
-// Runs `sql` (a savepoint command) as a cached statement.
-absl::Status RunSql(Connection& conn, absl::string_view sql) {
-  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql));
-  return st.Run();
+  if (!encoded.empty() || !prev.index_rows.empty()) {
+    TC_ASSIGN_OR_RETURN(Statement st,
+                        conn.Prepare("INSERT OR REPLACE INTO resource_index_rows (rkey, rows) "
+                                     "VALUES (?1, ?2)"));
+    st.BindInt64(1, rkey);
+    st.BindBlob(2, encoded);
+    TC_RETURN_IF_ERROR(st.Run());
+  }
+  return ReplaceIndexRows(conn, prev, rkey, wanted);
 }
 
 // ---- Query building -------------------------------------------------------------------------
@@ -375,32 +185,28 @@ absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl:
   return out;
 }
 
-absl::Status Put(Connection& conn, const NewVersion& v) {
+absl::Status Put(Connection& conn, const NewVersion& v, bool* partial) {
+  *partial = false;
   if (v.type.empty() || v.id.empty()) {
     return absl::InvalidArgumentError("Put: type and id must be non-empty");
   }
-  std::array<std::vector<StoredRow>, kNumKinds> wanted;
-  int64_t new_kinds = 0;
+  std::vector<KeyedRow> wanted;
   if (!v.deleted) {
+    wanted.reserve(v.index.size());
     for (const IndexRow& row : v.index) {
-      if (!IsKnownKind(row.kind)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("Put: unknown index row kind ", static_cast<int>(row.kind)));
-      }
-      new_kinds |= KindBit(row.kind);
-      wanted[static_cast<int>(row.kind)].push_back(ToStoredRow(row));
+      absl::StatusOr<KeyedRow> keyed = ToKeyedRow(v.type, row);
+      if (!keyed.ok()) return absl::InvalidArgumentError("Put: " + keyed.status().ToString());
+      wanted.push_back(*std::move(keyed));
     }
-    for (std::vector<StoredRow>& rows : wanted) {
-      std::sort(rows.begin(), rows.end());
-      rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    }
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   }
   Previous prev;
   {
-    TC_ASSIGN_OR_RETURN(
-        Statement st,
-        conn.Prepare("SELECT rkey, version, deleted, index_kinds, patient_compartment "
-                     "FROM current_resources WHERE type = ?1 AND id = ?2"));
+    TC_ASSIGN_OR_RETURN(Statement st,
+                        conn.Prepare("SELECT c.rkey, c.version, c.deleted, r.rows "
+                                     "FROM current_resources c LEFT JOIN resource_index_rows r "
+                                     "ON r.rkey = c.rkey WHERE c.type = ?1 AND c.id = ?2"));
     st.BindText(1, v.type);
     st.BindText(2, v.id);
     TC_ASSIGN_OR_RETURN(prev.exists, st.Step());
@@ -408,8 +214,7 @@ absl::Status Put(Connection& conn, const NewVersion& v) {
       prev.rkey = st.ColumnInt64(0);
       prev.version = st.ColumnInt64(1);
       prev.deleted = st.ColumnInt64(2) != 0;
-      prev.index_kinds = st.ColumnInt64(3);
-      prev.patient_compartment = std::string(st.ColumnText(4));
+      prev.index_rows = std::string(st.ColumnBlob(3));
     }
   }
   if (v.version != prev.version + 1) {
@@ -417,15 +222,10 @@ absl::Status Put(Connection& conn, const NewVersion& v) {
                                                       " is not current + 1 (current is ",
                                                       prev.version, ")"));
   }
-  TC_RETURN_IF_ERROR(RunSql(conn, "SAVEPOINT tc_put"));
-  absl::Status status = WriteVersion(conn, v, prev, wanted, new_kinds);
-  if (!status.ok() && conn.InTransaction()) {
-    RunSql(conn, "ROLLBACK TO tc_put").IgnoreError();
-  }
-  if (conn.InTransaction()) {
-    absl::Status released = RunSql(conn, "RELEASE tc_put");
-    if (status.ok()) status = released;
-  }
+  // No savepoint of its own (SQLite copies every page a savepoint touches): the caller rolls
+  // back its enclosing one when `*partial` (see queries.h).
+  absl::Status status = WriteVersion(conn, v, prev, wanted);
+  *partial = !status.ok();
   return status;
 }
 

@@ -32,11 +32,13 @@ absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl:
                                                          absl::string_view id, int64_t version);
 
 // Stores `v` as the new current version of (v.type, v.id) and replaces that resource's index
-// rows (removes them when `v.deleted`). Atomic: on any error nothing of it is kept (it runs in
-// its own savepoint). Returns FailedPrecondition if v.version is not current + 1 (1 for a
-// resource that never existed), InvalidArgument if type or id is empty or an index row has an
-// unknown kind. REQUIRES: `conn` is read-write and inside a transaction.
-absl::Status Put(Connection& conn, const NewVersion& v);
+// rows (removes them when `v.deleted`). Returns FailedPrecondition if v.version is not
+// current + 1 (1 for a resource that never existed), InvalidArgument if type or id is empty or
+// an index row has an unknown kind — in those cases nothing was written and `*partial` is false.
+// On a later (SQLite) error `*partial` is true: some of the version may be written, and the
+// caller MUST roll back to a savepoint taken before the call (Put takes none itself, as SQLite
+// copies every page a savepoint touches). REQUIRES: `conn` is read-write, in a transaction.
+absl::Status Put(Connection& conn, const NewVersion& v, bool* partial);
 
 // Search over current, non-deleted versions (see SearchQuery; search_sql.cc). Runs two
 // statements (count and page); wrap the call in a transaction for both to see the same

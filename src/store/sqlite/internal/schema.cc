@@ -120,44 +120,71 @@ CREATE TABLE idx_uri (
 CREATE INDEX idx_uri_search ON idx_uri (type, param, value);
 )sql";
 
-// Search over every R4 parameter type: quantities (as written, and UCUM-canonical rows the engine
-// adds), composites (two components), the text of strings as written (for :exact), and an index
-// for :missing / sorting by parameter per resource.
-constexpr std::string_view k0002AllParameterTypes = R"sql(
-ALTER TABLE idx_string ADD COLUMN raw TEXT NOT NULL DEFAULT '';
+// Search over every R4 parameter type, with compact index tables (see index_rows.h): a
+// parameter is an integer key, each table one B-tree ordered for search (references also by
+// resource), and each resource's rows kept encoded in resource_index_rows. The old tables
+// are replaced; their rows are rebuilt by a reindex, which this migration requests.
+constexpr std::string_view k0002CompactIndexes = R"sql(
+DROP TABLE idx_token;
+DROP TABLE idx_string;
+DROP TABLE idx_reference;
+DROP TABLE idx_date;
+DROP TABLE idx_number;
+DROP TABLE idx_uri;
+ALTER TABLE current_resources DROP COLUMN index_kinds;
+-- Each resource's current index rows, encoded (index_rows.h): what an update must remove, and
+-- the values sorting reads. A rowid table keyed by rkey, so creating a resource appends.
+CREATE TABLE resource_index_rows (rkey INTEGER PRIMARY KEY, rows BLOB NOT NULL);
+
+CREATE TABLE idx_token (
+  pid INTEGER NOT NULL, value TEXT NOT NULL, system TEXT NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, value, system, rkey)
+) WITHOUT ROWID;
+
+-- value: case- and accent-folded; raw: as written (for :exact).
+CREATE TABLE idx_string (
+  pid INTEGER NOT NULL, value TEXT NOT NULL, raw TEXT NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, value, raw, rkey)
+) WITHOUT ROWID;
+
+CREATE TABLE idx_reference (
+  rkey INTEGER NOT NULL, pid INTEGER NOT NULL, target_type TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  PRIMARY KEY (rkey, pid, target_type, target_id)
+) WITHOUT ROWID;
+CREATE INDEX idx_reference_search ON idx_reference (pid, target_id, target_type);
+
+CREATE TABLE idx_date (
+  pid INTEGER NOT NULL, low REAL NOT NULL, high REAL NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, low, high, rkey)
+) WITHOUT ROWID;
+
+CREATE TABLE idx_number (
+  pid INTEGER NOT NULL, low REAL NOT NULL, high REAL NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, low, high, rkey)
+) WITHOUT ROWID;
 
 CREATE TABLE idx_quantity (
-  rkey INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  param TEXT NOT NULL,
-  system TEXT NOT NULL,
-  code TEXT NOT NULL,
-  low REAL NOT NULL,
-  high REAL NOT NULL,
-  patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (rkey, param, system, code, low, high)
+  pid INTEGER NOT NULL, code TEXT NOT NULL, low REAL NOT NULL, high REAL NOT NULL,
+  system TEXT NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, code, low, high, system, rkey)
 ) WITHOUT ROWID;
-CREATE INDEX idx_quantity_search ON idx_quantity (type, param, code, low, high);
 
 CREATE TABLE idx_composite (
-  rkey INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  param TEXT NOT NULL,
-  a_system TEXT NOT NULL,
-  a_value TEXT NOT NULL,
-  b_system TEXT NOT NULL,
-  b_value TEXT NOT NULL,
-  low REAL NOT NULL,
-  high REAL NOT NULL,
-  patient_compartment TEXT NOT NULL,
-  PRIMARY KEY (rkey, param, a_system, a_value, b_system, b_value, low, high)
+  pid INTEGER NOT NULL, a_value TEXT NOT NULL, b_value TEXT NOT NULL, low REAL NOT NULL,
+  high REAL NOT NULL, a_system TEXT NOT NULL, b_system TEXT NOT NULL, rkey INTEGER NOT NULL,
+  PRIMARY KEY (pid, a_value, b_value, low, high, a_system, b_system, rkey)
 ) WITHOUT ROWID;
-CREATE INDEX idx_composite_search ON idx_composite (type, param, a_value, b_value, low);
+
+-- Store-wide settings and progress markers (e.g. 'reindex_after': rkey a reindex has reached).
+CREATE TABLE store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO store_meta (key, value)
+  SELECT 'reindex_after', '0' WHERE EXISTS (SELECT 1 FROM current_resources);
 )sql";
 
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
-    {2, "0002_all_parameter_types", k0002AllParameterTypes},
+    {2, "0002_compact_indexes", k0002CompactIndexes},
 };
 
 constexpr absl::string_view kCreateMigrationsTable =

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
+#include "store/sqlite/internal/index_rows.h"
 #include "store/sqlite/internal/queries.h"
 #include "store/sqlite/internal/sql_builder.h"
 #include "store/sqlite/internal/time_units.h"
@@ -28,6 +29,7 @@ constexpr int kMaxDepth = 8;
 absl::string_view TableOf(Kind kind) {
   switch (kind) {
     case Kind::kToken:
+    case Kind::kUri:  // uris are stored as system-less tokens
       return "idx_token";
     case Kind::kString:
       return "idx_string";
@@ -37,8 +39,6 @@ absl::string_view TableOf(Kind kind) {
       return "idx_date";
     case Kind::kNumber:
       return "idx_number";
-    case Kind::kUri:
-      return "idx_uri";
     case Kind::kQuantity:
       return "idx_quantity";
     case Kind::kComposite:
@@ -108,12 +108,11 @@ void AppendPrefix(absl::string_view col, const std::string& prefix, SqlBuilder& 
   }
 }
 
-// "SELECT rkey FROM <table> WHERE [type = ? AND] param = ?".
+// "SELECT rkey FROM <table> WHERE pid = ?" for parameter `param` of `type`.
 void AppendIndexSelect(Kind kind, const std::string& type, const std::string& param,
                        SqlBuilder& b) {
-  b.Append(absl::StrCat("SELECT rkey FROM ", TableOf(kind), " WHERE "));
-  if (!type.empty()) b.Append("type = ").Arg(type).Append(" AND ");
-  b.Append("param = ").Arg(param);
+  b.Append(absl::StrCat("SELECT rkey FROM ", TableOf(kind), " WHERE pid = "));
+  b.Arg(ParamKey(type, param));
 }
 
 absl::Status AppendQueryKeys(const SearchQuery& q, int depth, SqlBuilder& b);
@@ -196,9 +195,8 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
       b.Append("SELECT r.rkey FROM (");
       TC_RETURN_IF_ERROR(AppendQueryKeys(*alt.sub, depth + 1, b));
       b.Append(") AS s CROSS JOIN current_resources t ON t.rkey = s.rkey");
-      b.Append(" CROSS JOIN idx_reference r ON ");
-      if (!type.empty()) b.Append("r.type = ").Arg(type).Append(" AND ");
-      b.Append("r.param = ").Arg(param);
+      b.Append(" CROSS JOIN idx_reference r INDEXED BY idx_reference_search ON r.pid = ");
+      b.Arg(ParamKey(type, param));
       b.Append(" AND r.target_id = t.id AND r.target_type = t.type");
       return absl::OkStatus();
     }
@@ -207,7 +205,8 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
       if (type.empty()) return absl::InvalidArgumentError("reverse chain needs a resource type");
       b.Append("SELECT t.rkey FROM (");
       TC_RETURN_IF_ERROR(AppendQueryKeys(*alt.sub, depth + 1, b));
-      b.Append(") AS s CROSS JOIN idx_reference r ON r.rkey = s.rkey AND r.param = ").Arg(param);
+      b.Append(") AS s CROSS JOIN idx_reference r ON r.rkey = s.rkey AND r.pid = ");
+      b.Arg(ParamKey(alt.sub->type, param));
       b.Append(" AND r.target_type = ").Arg(type);
       b.Append(" CROSS JOIN current_resources t ON t.type = ").Arg(type);
       b.Append(" AND t.id = r.target_id");
@@ -243,9 +242,13 @@ bool CanDrive(const Criterion& c) {
 // Appends " AND <condition>" for one criterion.
 absl::Status AppendCriterion(const Criterion& c, const std::string& type, int depth,
                              SqlBuilder& b) {
-  if (c.match == Match::kMissing) {  // no alternatives: the parameter has rows or not
+  if (c.match == Match::kMissing) {  // the parameter has rows or not
     b.Append(c.negate ? " AND c.rkey NOT IN (" : " AND c.rkey IN (");
-    AppendIndexSelect(c.kind, type, c.param, b);
+    if (c.any_of.empty()) {
+      AppendIndexSelect(c.kind, type, c.param, b);
+    } else {  // several parameters (alternatives name them)
+      TC_RETURN_IF_ERROR(AppendMatchingKeys(c, type, depth, b));
+    }
     b.Append(")");
     return absl::OkStatus();
   }
@@ -357,7 +360,7 @@ bool IsNumericKey(const SortKey& k) {
 }
 
 // Appends the expression of sort key `k` for the current row `c`.
-void AppendSortExpr(const SortKey& k, SqlBuilder& b) {
+void AppendSortExpr(const std::string& type, const SortKey& k, SqlBuilder& b) {
   if (k.param == "_id") {
     b.Append("c.id");
     return;
@@ -366,18 +369,10 @@ void AppendSortExpr(const SortKey& k, SqlBuilder& b) {
     b.Append("c.last_updated");
     return;
   }
-  const char* agg = k.descending ? "max" : "min";
-  std::string column;
-  if (IsRangeKind(k.kind)) {
-    column = k.descending ? "high" : "low";
-  } else if (k.kind == Kind::kReference) {
-    column = "target_id";
-  } else {
-    column = "value";
-  }
-  b.Append(absl::StrCat("coalesce((SELECT ", agg, "(", column, ") FROM ", TableOf(k.kind),
-                        " x WHERE x.rkey = c.rkey AND x.param = "));
-  b.Arg(k.param).Append("), ");
+  b.Append("coalesce(tc_sort_value((SELECT rows FROM resource_index_rows WHERE rkey = c.rkey), ");
+  b.Arg(ParamKey(type, k.param));
+  b.Append(", ").Arg(static_cast<int64_t>(k.kind == Kind::kUri ? Kind::kToken : k.kind));
+  b.Append(", ").Arg(static_cast<int64_t>(k.descending ? 1 : 0)).Append("), ");
   if (IsRangeKind(k.kind)) {
     b.Arg(k.descending ? -kNumberLast : kNumberLast);
   } else {
@@ -446,14 +441,14 @@ absl::Status AppendKeyset(const SearchQuery& q, SqlBuilder& b) {
     if (i > 0) b.Append(" OR ");
     b.Append("(");
     for (size_t j = 0; j < i; ++j) {
-      AppendSortExpr(q.sort[j], b);
+      AppendSortExpr(q.type, q.sort[j], b);
       b.Append(" = ");
       AppendCursorValue(q.sort[j], cur, j, b);
       b.Append(" AND ");
     }
     if (i < q.sort.size()) {
       const bool greater = q.sort[i].descending == reverse;
-      AppendSortExpr(q.sort[i], b);
+      AppendSortExpr(q.type, q.sort[i], b);
       b.Append(greater ? " > " : " < ");
       AppendCursorValue(q.sort[i], cur, i, b);
     } else {
@@ -469,7 +464,7 @@ void AppendOrder(const SearchQuery& q, SqlBuilder& b) {
   const bool reverse = q.before_cursor && !q.cursor.empty();
   b.Append(" ORDER BY ");
   for (const SortKey& k : q.sort) {
-    AppendSortExpr(k, b);
+    AppendSortExpr(q.type, k, b);
     b.Append(k.descending != reverse ? " DESC, " : ", ");
   }
   b.Append(reverse ? "c.rkey DESC" : "c.rkey");
@@ -477,10 +472,13 @@ void AppendOrder(const SearchQuery& q, SqlBuilder& b) {
 
 // The page SELECT: content, then one column per sort key, then the rkey.
 absl::Status BuildPage(const SearchQuery& q, int64_t limit, SqlBuilder& b) {
+  if (q.type.empty() && !q.sort.empty()) {
+    return absl::InvalidArgumentError("sorting needs a resource type");
+  }
   b.Append("SELECT c.type, c.id, c.version, c.last_updated, v.content, c.rkey");
   for (const SortKey& k : q.sort) {
     b.Append(", ");
-    AppendSortExpr(k, b);
+    AppendSortExpr(q.type, k, b);
   }
   TC_RETURN_IF_ERROR(AppendSearchFromWhere(q, /*with_content=*/true, 0, b));
   if (!q.cursor.empty()) TC_RETURN_IF_ERROR(AppendKeyset(q, b));

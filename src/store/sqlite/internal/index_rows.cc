@@ -1,0 +1,252 @@
+#include "store/sqlite/internal/index_rows.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace tc::store::sqlite_internal {
+namespace {
+
+using Kind = IndexRow::Kind;
+
+constexpr int kNumKinds = 8;
+
+// Per kind: the number of text columns and whether it has a range, and its statements.
+// Parameters: ?1 rkey, ?2 pid, ?3..?6 text columns, ?7 low, ?8 high.
+struct KindSql {
+  int texts;
+  bool range;
+  const char* insert;
+  const char* remove;
+};
+constexpr std::array<KindSql, kNumKinds> kKinds = {{
+    {2, false, "INSERT OR IGNORE INTO idx_token (pid, system, value, rkey) VALUES (?2, ?3, ?4, ?1)",
+     "DELETE FROM idx_token WHERE pid = ?2 AND system = ?3 AND value = ?4 AND rkey = ?1"},
+    {2, false, "INSERT OR IGNORE INTO idx_string (pid, value, raw, rkey) VALUES (?2, ?3, ?4, ?1)",
+     "DELETE FROM idx_string WHERE pid = ?2 AND value = ?3 AND raw = ?4 AND rkey = ?1"},
+    {2, false,
+     "INSERT OR IGNORE INTO idx_reference (rkey, pid, target_type, target_id) "
+     "VALUES (?1, ?2, ?3, ?4)",
+     "DELETE FROM idx_reference WHERE rkey = ?1 AND pid = ?2 AND target_type = ?3 "
+     "AND target_id = ?4"},
+    {0, true, "INSERT OR IGNORE INTO idx_date (pid, low, high, rkey) VALUES (?2, ?7, ?8, ?1)",
+     "DELETE FROM idx_date WHERE pid = ?2 AND low = ?7 AND high = ?8 AND rkey = ?1"},
+    {0, true, "INSERT OR IGNORE INTO idx_number (pid, low, high, rkey) VALUES (?2, ?7, ?8, ?1)",
+     "DELETE FROM idx_number WHERE pid = ?2 AND low = ?7 AND high = ?8 AND rkey = ?1"},
+    // uri rows are stored as system-less tokens.
+    {2, false, "INSERT OR IGNORE INTO idx_token (pid, system, value, rkey) VALUES (?2, ?3, ?4, ?1)",
+     "DELETE FROM idx_token WHERE pid = ?2 AND system = ?3 AND value = ?4 AND rkey = ?1"},
+    {2, true,
+     "INSERT OR IGNORE INTO idx_quantity (pid, system, code, low, high, rkey) "
+     "VALUES (?2, ?3, ?4, ?7, ?8, ?1)",
+     "DELETE FROM idx_quantity WHERE pid = ?2 AND system = ?3 AND code = ?4 AND low = ?7 "
+     "AND high = ?8 AND rkey = ?1"},
+    {4, true,
+     "INSERT OR IGNORE INTO idx_composite "
+     "(pid, a_system, a_value, b_system, b_value, low, high, rkey) "
+     "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?1)",
+     "DELETE FROM idx_composite WHERE pid = ?2 AND a_system = ?3 AND a_value = ?4 "
+     "AND b_system = ?5 AND b_value = ?6 AND low = ?7 AND high = ?8 AND rkey = ?1"},
+}};
+
+bool KnownKind(int k) { return k >= 0 && k < kNumKinds; }
+
+absl::Status RunRow(Connection& conn, const char* sql, int64_t rkey, const KeyedRow& row) {
+  const KindSql& k = kKinds[static_cast<int>(row.kind)];
+  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare(sql));
+  st.BindInt64(1, rkey);
+  st.BindInt64(2, row.pid);
+  for (int i = 0; i < k.texts; ++i) st.BindText(3 + i, row.t[i]);
+  if (k.range) {
+    st.BindDouble(7, row.low);
+    st.BindDouble(8, row.high);
+  }
+  return st.Run();
+}
+
+void PutVarint(uint64_t v, std::string& out) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+bool GetVarint(absl::string_view& in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    const unsigned char c = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    *v |= static_cast<uint64_t>(c & 0x7F) << shift;
+    if ((c & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+void PutDouble(double d, std::string& out) {
+  char buf[sizeof d];
+  std::memcpy(buf, &d, sizeof d);
+  out.append(buf, sizeof d);
+}
+
+bool GetDouble(absl::string_view& in, double* d) {
+  if (in.size() < sizeof *d) return false;
+  std::memcpy(d, in.data(), sizeof *d);
+  in.remove_prefix(sizeof *d);
+  return true;
+}
+
+// tc_sort_value(index_rows BLOB, pid INTEGER, kind INTEGER, descending INTEGER)
+void SortValue(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const void* data = sqlite3_value_blob(argv[0]);
+  const int size = sqlite3_value_bytes(argv[0]);
+  const int64_t pid = sqlite3_value_int64(argv[1]);
+  const int kind = sqlite3_value_int(argv[2]);
+  const bool desc = sqlite3_value_int(argv[3]) != 0;
+  absl::StatusOr<std::vector<KeyedRow>> rows =
+      DecodeRows(absl::string_view(static_cast<const char*>(data), data ? size : 0));
+  if (!rows.ok() || !KnownKind(kind)) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  const bool range = kKinds[kind].range;
+  std::optional<std::string> text;
+  std::optional<double> number;
+  for (const KeyedRow& r : *rows) {
+    if (r.pid != pid || static_cast<int>(r.kind) != kind) continue;
+    if (range) {
+      const double v = desc ? r.high : r.low;
+      if (!number || (desc ? v > *number : v < *number)) number = v;
+    } else {
+      // Token / uri: the code; string: the folded value; reference: the target id.
+      const std::string& v = r.kind == Kind::kString ? r.t[0] : r.t[1];
+      if (!text || (desc ? v > *text : v < *text)) text = v;
+    }
+  }
+  if (number) {
+    sqlite3_result_double(ctx, *number);
+  } else if (text) {
+    sqlite3_result_text(ctx, text->data(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
+  } else {
+    sqlite3_result_null(ctx);
+  }
+}
+
+}  // namespace
+
+int64_t ParamKey(absl::string_view type, absl::string_view code) {
+  uint64_t h = 14695981039346656037ull;  // FNV-1a 64
+  auto mix = [&](absl::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(type);
+  mix(absl::string_view("\0", 1));
+  mix(code);
+  return static_cast<int64_t>(h);
+}
+
+absl::StatusOr<KeyedRow> ToKeyedRow(absl::string_view type, const IndexRow& row) {
+  KeyedRow out;
+  out.kind = row.kind;
+  out.pid = ParamKey(type, row.param);
+  switch (row.kind) {
+    case Kind::kToken:
+    case Kind::kReference:
+    case Kind::kQuantity:
+      out.t[0] = row.system;
+      out.t[1] = row.value;
+      break;
+    case Kind::kUri:
+      out.kind = Kind::kToken;
+      out.t[1] = row.value;
+      break;
+    case Kind::kString:
+      out.t[0] = row.value;
+      out.t[1] = row.system;  // the text as written
+      break;
+    case Kind::kDate:
+    case Kind::kNumber:
+      break;
+    case Kind::kComposite:
+      out.t[0] = row.system;
+      out.t[1] = row.value;
+      out.t[2] = row.system2;
+      out.t[3] = row.value2;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown index row kind ", static_cast<int>(row.kind)));
+  }
+  if (kKinds[static_cast<int>(out.kind)].range) {
+    out.low = row.low;
+    out.high = row.high;
+  }
+  return out;
+}
+
+std::string EncodeRows(const std::vector<KeyedRow>& rows) {
+  std::string out;
+  for (const KeyedRow& r : rows) {
+    const KindSql& k = kKinds[static_cast<int>(r.kind)];
+    out.push_back(static_cast<char>(r.kind));
+    PutVarint(static_cast<uint64_t>(r.pid), out);
+    for (int i = 0; i < k.texts; ++i) {
+      PutVarint(r.t[i].size(), out);
+      out += r.t[i];
+    }
+    if (k.range) {
+      PutDouble(r.low, out);
+      PutDouble(r.high, out);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<KeyedRow>> DecodeRows(absl::string_view in) {
+  std::vector<KeyedRow> rows;
+  auto bad = [] { return absl::DataLossError("stored index rows are corrupt"); };
+  while (!in.empty()) {
+    KeyedRow& r = rows.emplace_back();
+    const int kind = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    if (!KnownKind(kind)) return bad();
+    r.kind = static_cast<Kind>(kind);
+    uint64_t pid = 0;
+    if (!GetVarint(in, &pid)) return bad();
+    r.pid = static_cast<int64_t>(pid);
+    const KindSql& k = kKinds[kind];
+    for (int i = 0; i < k.texts; ++i) {
+      uint64_t n = 0;
+      if (!GetVarint(in, &n) || n > in.size()) return bad();
+      r.t[i] = std::string(in.substr(0, n));
+      in.remove_prefix(n);
+    }
+    if (k.range && (!GetDouble(in, &r.low) || !GetDouble(in, &r.high))) return bad();
+  }
+  return rows;
+}
+
+absl::Status InsertRow(Connection& conn, int64_t rkey, const KeyedRow& row) {
+  return RunRow(conn, kKinds[static_cast<int>(row.kind)].insert, rkey, row);
+}
+
+absl::Status DeleteRow(Connection& conn, int64_t rkey, const KeyedRow& row) {
+  return RunRow(conn, kKinds[static_cast<int>(row.kind)].remove, rkey, row);
+}
+
+absl::Status RegisterIndexFunctions(Connection& conn) {
+  int rc =
+      sqlite3_create_function_v2(conn.raw(), "tc_sort_value", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                 nullptr, SortValue, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return conn.Error(rc, "register tc_sort_value");
+  return absl::OkStatus();
+}
+
+}  // namespace tc::store::sqlite_internal
