@@ -78,8 +78,9 @@ absl::Status VerifyTotp(std::string_view secret, std::string_view code, const ba
                         std::optional<int64_t>& last_used_step, const TotpParams& params) {
   if (code.size() != static_cast<size_t>(params.digits) ||
       code.find_first_not_of("0123456789") != std::string_view::npos) {
-    return absl::InvalidArgumentError("TOTP: the code must be " + std::to_string(params.digits) +
-                                      " digits");
+    std::string message = "TOTP: the code must be ";
+    message.append(std::to_string(params.digits)).append(" digits");
+    return absl::InvalidArgumentError(message);
   }
   if (params.window < 0) return absl::InvalidArgumentError("TOTP: negative window");
   TC_ASSIGN_OR_RETURN(int64_t now_step, TotpStep(clock.Now(), params));
