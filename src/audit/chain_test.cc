@@ -16,7 +16,9 @@ std::vector<fhir::Value> Events(int n) {
   std::vector<fhir::Value> events;
   for (int i = 1; i <= n; ++i) {
     fhir::Value e = Json(R"({"resourceType":"AuditEvent","action":"R","outcome":"0"})");
-    e.Set("id", fhir::Value::String("e" + std::to_string(i)));
+    std::string id = "e";
+    id.append(std::to_string(i));
+    e.Set("id", fhir::Value::String(id));
     events.push_back(std::move(e));
   }
   return events;
