@@ -210,7 +210,7 @@ absl::StatusOr<Entry> ReadEntry(const Value& raw, size_t index) {
 
 }  // namespace
 
-absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
+absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
   if (!bundle.is_object() || bundle.GetString("resourceType") != "Bundle") {
     return BadRequest("POST to the base URL needs a Bundle");
   }
@@ -365,7 +365,7 @@ absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
     }
     for (auto& [e, url] : writes) {
       const std::string& id = e->method == "POST" ? e->assigned_id : url.id;
-      e->prepared = Prepare(*indexer_, url.type, id, std::move(e->resource));
+      e->prepared = Prepare(*indexer(), url.type, id, std::move(e->resource));
       e->has_resource = false;
     }
     return absl::OkStatus();

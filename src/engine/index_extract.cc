@@ -482,11 +482,28 @@ bool IndexKindOf(const std::string& t, Kind* kind) {
 }
 
 struct Indexer::Plan {
+  const fhir::Definitions* definitions = nullptr;
   absl::flat_hash_map<std::string, TypePlan> types;
   std::vector<SkippedParam> skipped;
+  std::vector<fhir::SearchParamDef> custom;
+  // (type, code) → custom definition.
+  absl::flat_hash_map<std::pair<std::string, std::string>, const fhir::SearchParamDef*> custom_by;
 };
 
 namespace {
+
+// Built-in parameters of `type` less those a custom one replaces, then the custom ones.
+std::vector<const fhir::SearchParamDef*> ParamsOf(const Indexer::Plan& plan,
+                                                  const std::string& type) {
+  std::vector<const fhir::SearchParamDef*> out;
+  for (const fhir::SearchParamDef* def : plan.definitions->SearchParamsFor(type)) {
+    if (!plan.custom_by.contains({type, def->code})) out.push_back(def);
+  }
+  for (const fhir::SearchParamDef& c : plan.custom) {
+    if (std::find(c.base.begin(), c.base.end(), type) != c.base.end()) out.push_back(&c);
+  }
+  return out;
+}
 
 // Compiles the branches of `def` that apply to `type`; false (with `why`) when one fails.
 bool CompileBranches(const fhir::SearchParamDef& def, const std::string& type,
@@ -494,15 +511,21 @@ bool CompileBranches(const fhir::SearchParamDef& def, const std::string& type,
 
 }  // namespace
 
-Indexer::Indexer(const fhir::Definitions& definitions) {
+Indexer::Indexer(const fhir::Definitions& definitions, std::vector<fhir::SearchParamDef> custom) {
   auto plan = std::make_unique<Plan>();
+  plan->definitions = &definitions;
+  plan->custom = std::move(custom);
   absl::flat_hash_map<std::string, const fhir::SearchParamDef*> by_url;
   for (const std::string& type : definitions.ResourceTypeNames()) {
     for (const fhir::SearchParamDef* p : definitions.SearchParamsFor(type)) by_url[p->url] = p;
   }
+  for (const fhir::SearchParamDef& c : plan->custom) {
+    by_url[c.url] = &c;
+    for (const std::string& base : c.base) plan->custom_by[{base, c.code}] = &c;
+  }
   for (const std::string& type : definitions.ResourceTypeNames()) {
     TypePlan& tp = plan->types[type];
-    for (const fhir::SearchParamDef* def : definitions.SearchParamsFor(type)) {
+    for (const fhir::SearchParamDef* def : ParamsOf(*plan, type)) {
       Kind kind;
       if (!IndexKindOf(def->type, &kind) || def->expression.empty()) continue;
       if (def->code == "_id" || def->code == "_lastUpdated") continue;  // columns of their own
@@ -660,6 +683,18 @@ bool Indexer::IsIndexed(const std::string& resource_type, const std::string& cod
 }
 
 const std::vector<SkippedParam>& Indexer::skipped() const { return plan_->skipped; }
+
+std::vector<const fhir::SearchParamDef*> Indexer::ParamsFor(
+    const std::string& resource_type) const {
+  return ParamsOf(*plan_, resource_type);
+}
+
+const fhir::SearchParamDef* Indexer::FindParam(const std::string& resource_type,
+                                               const std::string& code) const {
+  auto it = plan_->custom_by.find(std::make_pair(resource_type, code));
+  if (it != plan_->custom_by.end()) return it->second;
+  return plan_->definitions->FindSearchParam(resource_type, code);
+}
 
 IndexedResource Indexer::Extract(const std::string& resource_type, const std::string& id,
                                  const Value& resource) const {

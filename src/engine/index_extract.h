@@ -60,8 +60,10 @@ struct SkippedParam {
 class Indexer {
  public:
   // Reads `definitions` during construction; the compiled expressions borrow it (it MUST outlive
-  // the Indexer).
-  explicit Indexer(const fhir::Definitions& definitions);
+  // the Indexer). `custom`: SearchParameters a deployment added (SearchParameter resources);
+  // one with the code of a built-in parameter of the same base replaces it.
+  explicit Indexer(const fhir::Definitions& definitions,
+                   std::vector<fhir::SearchParamDef> custom = {});
   ~Indexer();
 
   // Extracts every indexable parameter's rows from `resource` (of type `resource_type`, logical
@@ -79,12 +81,22 @@ class Indexer {
   // searched).
   bool IsIndexed(const std::string& resource_type, const std::string& code) const;
 
+  // The definition of parameter `code` of `resource_type` (custom ones first), or nullptr.
+  const fhir::SearchParamDef* FindParam(const std::string& resource_type,
+                                        const std::string& code) const;
+
+  // Every parameter of `resource_type`: built-in ones (less those a custom one replaces), then
+  // custom ones.
+  std::vector<const fhir::SearchParamDef*> ParamsFor(const std::string& resource_type) const;
+
   // Parameters with an expression that did not compile (reported by tests and the
   // CapabilityStatement documentation).
   const std::vector<SkippedParam>& skipped() const;
 
+ public:
+  struct Plan;  // internal
+
  private:
-  struct Plan;
   std::unique_ptr<const Plan> plan_;
 };
 

@@ -4,11 +4,13 @@
 
 #include "base/ids.h"
 #include "base/status_macros.h"
+#include "engine/custom_search_params.h"
 #include "engine/errors.h"
 #include "engine/index_extract.h"
 #include "engine/prepared_resource.h"
 #include "engine/search_query.h"
 #include "engine/write_context.h"
+#include "fhir/json.h"
 
 namespace tc::engine {
 
@@ -18,7 +20,7 @@ Repository::Repository(store::Store& store, const fhir::Definitions& definitions
                        const base::Clock& clock, base::Random& random, RepositoryOptions options)
     : store_(store),
       definitions_(definitions),
-      indexer_(std::make_unique<Indexer>(definitions)),
+      indexer_(std::make_shared<const Indexer>(definitions)),
       clock_(clock),
       random_(random),
       options_(options) {}
@@ -26,7 +28,45 @@ Repository::Repository(store::Store& store, const fhir::Definitions& definitions
 Repository::~Repository() = default;
 
 WriteDeps Repository::deps() const {
-  return WriteDeps{definitions_, clock_, random_, options_, *indexer_};
+  std::shared_ptr<const Indexer> snapshot = indexer();
+  const Indexer& ref = *snapshot;
+  return WriteDeps{definitions_, clock_, random_, options_, ref, std::move(snapshot)};
+}
+
+std::shared_ptr<const Indexer> Repository::indexer() const {
+  absl::MutexLock lock(&indexer_mu_);
+  return indexer_;
+}
+
+void Repository::OnSearchParametersChanged(std::function<void()> listener) {
+  search_params_listener_ = std::move(listener);
+}
+
+void Repository::NotifyIfSearchParameter(const std::string& type) {
+  if (type == "SearchParameter" && search_params_listener_) search_params_listener_();
+}
+
+absl::Status Repository::ReloadSearchParameters() {
+  std::vector<fhir::SearchParamDef> custom;
+  store::SearchQuery q;
+  q.type = "SearchParameter";
+  q.limit = 500;
+  q.count_total = false;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(store::SearchResult page, store_.Search(q));
+    for (const store::StoredVersion& v : page.versions) {
+      absl::StatusOr<Value> sp = fhir::ParseJson(v.content);
+      if (!sp.ok() || sp->GetString("status") == "retired") continue;
+      absl::StatusOr<fhir::SearchParamDef> def = SearchParamDefOf(definitions_, *sp);
+      if (def.ok()) custom.push_back(*std::move(def));
+    }
+    if (!page.more) break;
+    q.cursor = page.last_cursor;
+  }
+  auto fresh = std::make_shared<const Indexer>(definitions_, std::move(custom));
+  absl::MutexLock lock(&indexer_mu_);
+  indexer_ = std::move(fresh);
+  return absl::OkStatus();
 }
 
 namespace {
@@ -64,7 +104,8 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
   // Everything costly happens here, on the request's thread; the store's writer only decides.
-  PreparedResource prepared = Prepare(*indexer_, type, base::NewUuid(random_), std::move(resource));
+  PreparedResource prepared =
+      Prepare(*indexer(), type, base::NewUuid(random_), std::move(resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
@@ -72,6 +113,7 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
     result = ctx.CreatePrepared(prepared, options);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -80,7 +122,7 @@ absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const st
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   TC_RETURN_IF_ERROR(CheckUpdateId(type, id, resource));
   TC_RETURN_IF_ERROR(CheckResource(definitions_, type, resource));
-  PreparedResource prepared = Prepare(*indexer_, type, id, std::move(resource));
+  PreparedResource prepared = Prepare(*indexer(), type, id, std::move(resource));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
@@ -88,6 +130,7 @@ absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const st
     result = ctx.UpdatePrepared(prepared, options);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -103,6 +146,7 @@ absl::StatusOr<WriteResult> Repository::ConditionalUpdate(const std::string& typ
     result = ctx.ConditionalUpdate(type, query, std::move(resource), options);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -116,6 +160,7 @@ absl::StatusOr<WriteResult> Repository::Patch(const std::string& type, const std
     result = ctx.Patch(type, id, patch, options);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -128,6 +173,7 @@ absl::StatusOr<WriteResult> Repository::Delete(const std::string& type, const st
     result = ctx.Delete(type, id);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -141,6 +187,7 @@ absl::StatusOr<WriteResult> Repository::ConditionalDelete(const std::string& typ
     result = ctx.ConditionalDelete(type, query);
     return result.status();
   }));
+  NotifyIfSearchParameter(type);
   return result;
 }
 
@@ -160,6 +207,24 @@ absl::StatusOr<store::HistoryPage> Repository::History(const std::string& type,
     return NotFound(type + "/" + id + " is not known");
   }
   return page;
+}
+
+absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
+  absl::StatusOr<Value> response = ProcessBundleEntries(bundle);
+  if (!response.ok()) return response;
+  if (const Value* entries = bundle.Find("entry"); entries && entries->is_array()) {
+    for (const Value& e : entries->array()) {
+      const Value* resource = e.Find("resource");
+      const Value* request = e.Find("request");
+      const bool sp = (resource && resource->GetString("resourceType") == "SearchParameter") ||
+                      (request && request->GetString("url").substr(0, 15) == "SearchParameter");
+      if (sp) {
+        NotifyIfSearchParameter("SearchParameter");
+        break;
+      }
+    }
+  }
+  return response;
 }
 
 }  // namespace tc::engine

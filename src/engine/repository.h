@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "fhir/definitions.h"
@@ -144,14 +146,24 @@ class Repository {
   absl::StatusOr<SearchOutcome> Everything(const std::string& patient_id, const QueryParams& query,
                                            const SearchOptions& options);
 
-  // The indexer (which parameters are searchable).
-  const Indexer& indexer() const { return *indexer_; }
+  // The current indexer (which parameters are searchable); replaced when SearchParameter
+  // resources change.
+  std::shared_ptr<const Indexer> indexer() const;
+
+  // Rebuilds the indexer from the built-in definitions plus every active SearchParameter resource
+  // in the store. Existing resources keep their rows until reindexed (engine/reindex.h).
+  absl::Status ReloadSearchParameters();
+
+  // Called (on the writing thread, after the write is durable) whenever a SearchParameter
+  // resource is created, updated or deleted through this repository.
+  void OnSearchParametersChanged(std::function<void()> listener);
 
   // POST / with a Bundle of type batch or transaction; returns the response Bundle.
   absl::StatusOr<fhir::Value> ProcessBundle(const fhir::Value& bundle);
 
  private:
   struct WriteDeps deps() const;
+  absl::StatusOr<fhir::Value> ProcessBundleEntries(const fhir::Value& bundle);
   absl::Status AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValueSetCodes(
       const std::string& url);
@@ -159,7 +171,10 @@ class Repository {
 
   store::Store& store_;
   const fhir::Definitions& definitions_;
-  std::unique_ptr<const Indexer> indexer_;
+  mutable absl::Mutex indexer_mu_;
+  std::shared_ptr<const Indexer> indexer_ ABSL_GUARDED_BY(indexer_mu_);
+  std::function<void()> search_params_listener_;
+  void NotifyIfSearchParameter(const std::string& type);
   const base::Clock& clock_;
   base::Random& random_;
   RepositoryOptions options_;

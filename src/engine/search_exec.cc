@@ -112,7 +112,7 @@ absl::Status Repository::AddIncludes(const ParsedSearch& parsed, SearchOutcome& 
         if (r->type != inc.source_type) continue;
         absl::StatusOr<fhir::Value> resource = fhir::ParseJson(r->content);
         if (!resource.ok()) continue;
-        IndexedResource rows = indexer_->Extract(r->type, r->id, *resource);
+        IndexedResource rows = indexer()->Extract(r->type, r->id, *resource);
         for (const store::IndexRow& row : rows.rows) {
           std::pair<std::string, std::string> target;
           if (!LocalTarget(row, &target)) continue;

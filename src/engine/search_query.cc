@@ -186,7 +186,7 @@ class Parser {
                             const std::string& modifier, const std::string& value);
 
   const fhir::SearchParamDef* FindParam(const std::string& type, const std::string& code) const {
-    return ctx_.definitions.FindSearchParam(type, code);
+    return ctx_.indexer.FindParam(type, code);
   }
   bool Indexed(const std::string& type, const std::string& code) const {
     return ctx_.indexer.IsIndexed(type, code);

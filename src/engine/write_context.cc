@@ -5,6 +5,7 @@
 #include "base/ids.h"
 #include "base/status_macros.h"
 #include "base/time_format.h"
+#include "engine/custom_search_params.h"
 #include "engine/errors.h"
 #include "engine/fhir_patch.h"
 #include "engine/index_extract.h"
@@ -47,6 +48,11 @@ absl::Status CheckResource(const fhir::Definitions& definitions, const std::stri
   }
   fhir::Issues issues = fhir::ValidateResource(definitions, resource);
   if (fhir::HasErrors(issues)) return Unprocessable(issues);
+  if (type == "SearchParameter" && resource.GetString("status") != "retired") {
+    // An active SearchParameter is indexed: it must be one the server can compile.
+    fhir::Issues sp = CheckSearchParameter(definitions, resource);
+    if (!sp.empty()) return Unprocessable(sp);
+  }
   return absl::OkStatus();
 }
 

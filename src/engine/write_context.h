@@ -28,7 +28,8 @@ struct WriteDeps {
   const base::Clock& clock;
   base::Random& random;
   const RepositoryOptions& options;
-  const Indexer& indexer;
+  const Indexer& indexer;                        // the snapshot below
+  std::shared_ptr<const Indexer> indexer_owner;  // keeps `indexer` alive for these deps
 };
 
 ReadResult ToReadResult(store::StoredVersion v);

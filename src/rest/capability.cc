@@ -76,7 +76,7 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const engine::Inde
     params.Append(SearchParam("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id"));
     params.Append(SearchParam("_lastUpdated", "date",
                               "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"));
-    for (const fhir::SearchParamDef* p : defs.SearchParamsFor(type)) {
+    for (const fhir::SearchParamDef* p : indexer.ParamsFor(type)) {
       if (p->code == "_id" || p->code == "_lastUpdated") continue;
       if (indexer.IsIndexed(type, p->code)) params.Append(SearchParam(p->code, p->type, p->url));
     }

@@ -89,11 +89,22 @@ absl::StatusOr<std::optional<absl::Time>> TimeParam(const http::Request& request
 
 FhirApi::FhirApi(engine::Repository& repository, const fhir::Definitions& definitions,
                  FhirApiOptions options)
-    : repo_(repository), defs_(definitions), options_(std::move(options)) {
-  capability_ = BuildCapabilityStatement(
-      defs_, repo_.indexer(),
-      CapabilityInfo{options_.base_url, options_.software_version, absl::Now()});
-  capability_json_ = fhir::WriteJson(capability_);
+    : repo_(repository), defs_(definitions), options_(std::move(options)), started_(absl::Now()) {
+  CurrentCapability();
+}
+
+std::shared_ptr<const FhirApi::Capability> FhirApi::CurrentCapability() {
+  std::shared_ptr<const engine::Indexer> indexer = repo_.indexer();
+  absl::MutexLock lock(&capability_mu_);
+  if (capability_ == nullptr || capability_->indexer != indexer) {
+    auto c = std::make_shared<Capability>();
+    c->indexer = indexer;
+    c->statement = BuildCapabilityStatement(
+        defs_, *indexer, CapabilityInfo{options_.base_url, options_.software_version, started_});
+    c->json = fhir::WriteJson(c->statement);
+    capability_ = std::move(c);
+  }
+  return capability_;
 }
 
 bool FhirApi::Owns(const std::string& path) const {
@@ -211,14 +222,42 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     }
     return engine::MethodNotAllowed(method + " is not supported on the base URL");
   }
+  // [base]/$reindex
+  if (seg.size() == 1 && seg[0] == "$reindex" && options_.reindexer != nullptr) {
+    if (method == "POST") {
+      TC_RETURN_IF_ERROR(options_.reindexer->Start());
+      response.status = 202;
+    } else if (!get) {
+      return engine::MethodNotAllowed("use POST to start a reindex, GET for its progress");
+    }
+    const engine::ReindexProgress p = options_.reindexer->Progress();
+    Value params = Value::Object();
+    params.Set("resourceType", Value::String("Parameters"));
+    Value list = Value::MakeArray();
+    auto add = [&](const char* name, const char* kind, Value v) {
+      Value param = Value::Object();
+      param.Set("name", Value::String(name));
+      param.Set(kind, std::move(v));
+      list.Append(std::move(param));
+    };
+    add("status", "valueCode",
+        Value::String(p.running ? "running" : (p.pending ? "pending" : "complete")));
+    add("processed", "valueInteger", Value::Integer(p.done));
+    add("total", "valueInteger", Value::Integer(p.total));
+    if (!p.error.empty()) add("error", "valueString", Value::String(p.error));
+    params.Set("parameter", std::move(list));
+    WriteBody(defs_, output, params, response);
+    return response;
+  }
   // [base]/metadata
   if (seg.size() == 1 && seg[0] == "metadata") {
     if (!get) return engine::MethodNotAllowed("metadata is read-only");
+    std::shared_ptr<const Capability> capability = CurrentCapability();
     if (output.Verbatim()) {
-      response.body = capability_json_;
+      response.body = capability->json;
       response.SetHeader("Content-Type", ContentTypeOf(Format::kJson));
     } else {
-      WriteBody(defs_, output, capability_, response);
+      WriteBody(defs_, output, capability->statement, response);
     }
     return response;
   }

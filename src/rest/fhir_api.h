@@ -11,9 +11,12 @@
 // Thread-safety: Handle may be called concurrently.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "engine/reindex.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
 #include "http/message.h"
@@ -26,6 +29,9 @@ struct FhirApiOptions {
   std::string base_url = "http://127.0.0.1:8080/fhir";  // what clients see (links, Location)
   std::string software_version = "0.1.0";
   int64_t default_count = 50;  // page size when _count is absent
+  // Serves [base]/$reindex (POST starts a full reindex, GET reports progress) when set. MUST
+  // outlive the API.
+  engine::Reindexer* reindexer = nullptr;
 };
 
 class FhirApi {
@@ -49,8 +55,16 @@ class FhirApi {
   engine::Repository& repo_;
   const fhir::Definitions& defs_;
   FhirApiOptions options_;
-  std::string capability_json_;  // built once
-  fhir::Value capability_;
+  // The CapabilityStatement, rebuilt when the searchable parameters change (a new indexer).
+  struct Capability {
+    std::shared_ptr<const engine::Indexer> indexer;
+    fhir::Value statement;
+    std::string json;
+  };
+  std::shared_ptr<const Capability> CurrentCapability();
+  absl::Time started_;
+  absl::Mutex capability_mu_;
+  std::shared_ptr<const Capability> capability_ ABSL_GUARDED_BY(capability_mu_);
 };
 
 }  // namespace tc::rest

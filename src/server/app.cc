@@ -1,5 +1,7 @@
 #include "server/app.h"
 
+#include <iostream>
+
 #include "base/status_macros.h"
 #include "engine/bundle_builder.h"
 #include "fhir/json.h"
@@ -20,9 +22,22 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   ro.base_url = base_url;
   app->repository_ = std::make_unique<engine::Repository>(*app->store_, *app->definitions_,
                                                           app->clock_, app->random_, ro);
+  // Deployment SearchParameters, and a reindex whenever they change (or one left unfinished).
+  TC_RETURN_IF_ERROR(app->repository_->ReloadSearchParameters());
+  engine::Repository* repo = app->repository_.get();
+  app->reindexer_ =
+      std::make_unique<engine::Reindexer>(*app->store_, [repo] { return repo->indexer(); });
+  engine::Reindexer* reindexer = app->reindexer_.get();
+  app->repository_->OnSearchParametersChanged([repo, reindexer] {
+    absl::Status reloaded = repo->ReloadSearchParameters();
+    if (reloaded.ok()) reloaded = reindexer->Start();
+    if (!reloaded.ok()) std::cerr << "reindex not started: " << reloaded << std::endl;
+  });
+  if (options.resume_reindex) TC_RETURN_IF_ERROR(app->reindexer_->ResumeIfPending());
   rest::FhirApiOptions fo;
   fo.base_path = options.base_path;
   fo.base_url = base_url;
+  fo.reindexer = app->reindexer_.get();
   app->fhir_api_ = std::make_unique<rest::FhirApi>(*app->repository_, *app->definitions_, fo);
   return app;
 }

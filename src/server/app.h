@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "engine/reindex.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
 #include "http/message.h"
@@ -27,6 +28,9 @@ struct AppOptions {
   std::string base_path = "/fhir";
   // What clients see as the FHIR base; "" = http://127.0.0.1:<port><base_path> once known.
   std::string base_url;
+  // Continue an unfinished reindex in the background at start-up (the CLI's `reindex` runs it
+  // in the foreground instead).
+  bool resume_reindex = true;
 };
 
 class App {
@@ -39,6 +43,7 @@ class App {
   bool RunInline(const http::Request& request) const;
 
   engine::Repository& repository() { return *repository_; }
+  engine::Reindexer& reindexer() { return *reindexer_; }
   const fhir::Definitions& definitions() const { return *definitions_; }
 
  private:
@@ -49,6 +54,7 @@ class App {
   std::unique_ptr<fhir::Definitions> definitions_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Repository> repository_;
+  std::unique_ptr<engine::Reindexer> reindexer_;
   std::unique_ptr<rest::FhirApi> fhir_api_;
 };
 

@@ -1,6 +1,7 @@
 // throughcare: the one binary (DESIGN.md). Subcommands:
 //   serve  --data DIR --port N [--base-url URL]   run the FHIR server (SIGTERM: graceful stop)
 //   demo   --data DIR --patients N --seed S         load a synthetic detained population
+//   reindex --data DIR [--all]                     rebuild the search index in the foreground
 // Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
 #include <signal.h>
 
@@ -128,11 +129,31 @@ int main(int argc, char** argv) {
   demo->add_option("--patients", patients, "Number of patients")->check(CLI::Range(1, 1000000));
   demo->add_option("--seed", seed, "Random seed (same seed, same population)");
 
+  bool full = false;
+  CLI::App* reindex = cli.add_subcommand(
+      "reindex", "Rebuild the search index (resumes an unfinished reindex; --all: every resource)");
+  reindex->add_option("--data", data, "Data directory (embedded store)");
+  reindex->add_flag("--all", full, "Reindex every resource, not only an unfinished reindex");
+
   CLI11_PARSE(cli, argc, argv);
 
   if (serve->parsed()) {
     if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
     return Serve(data, port, address, base_url, demo_if_empty);
+  }
+  if (reindex->parsed()) {
+    tc::server::AppOptions ao;
+    ao.data_dir = data;
+    ao.resume_reindex = false;
+    absl::StatusOr<std::unique_ptr<tc::server::App>> app = tc::server::App::Open(ao);
+    if (!app.ok()) return Fail(app.status());
+    absl::Status status =
+        (*app)->reindexer().RunInForeground(full, [](const tc::engine::ReindexProgress& p) {
+          std::cout << "reindexed " << p.done << " of " << p.total << " resources"
+                    << (p.pending ? "" : " (complete)") << std::endl;
+        });
+    if (!status.ok()) return Fail(status);
+    return 0;
   }
   if (demo->parsed()) {
     tc::server::AppOptions ao;

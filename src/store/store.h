@@ -190,6 +190,12 @@ struct HistoryPage {
   int64_t total = 0;
 };
 
+// One page of a scan over every current, non-deleted resource in creation order.
+struct ScanPage {
+  std::vector<StoredVersion> versions;
+  int64_t last_key = 0;  // the key to continue after (the `after_key` given when empty)
+};
+
 // Operations allowed inside Store::Write. Valid only during the callback; not thread-safe.
 class Transaction {
  public:
@@ -202,6 +208,13 @@ class Transaction {
   virtual absl::Status Put(const NewVersion& version) = 0;
   // Search over current versions as of this transaction (sees this transaction's own writes).
   virtual absl::StatusOr<SearchResult> Search(const SearchQuery& query) = 0;
+  // Replaces the index rows and patient compartment of the current version of (type, id),
+  // without a new version (reindexing). NotFound when it has no current, non-deleted version.
+  virtual absl::Status Reindex(const std::string& type, const std::string& id,
+                               const std::vector<IndexRow>& rows,
+                               const std::string& patient_compartment) = 0;
+  // Sets (or, with nullopt, clears) a store-wide marker such as a reindex's progress.
+  virtual absl::Status SetMeta(const std::string& key, const std::optional<std::string>& value) = 0;
 };
 
 // A resource store. All methods are thread-safe.
@@ -216,6 +229,14 @@ class Store {
                                                                    int64_t version) = 0;
   virtual absl::StatusOr<HistoryPage> History(const HistoryQuery& query) = 0;
   virtual absl::StatusOr<SearchResult> Search(const SearchQuery& query) = 0;
+
+  // Current, non-deleted resources created after the one with key `after_key` (0: from the
+  // start), in creation order, at most `limit`. Keys are the store's own; use only last_key.
+  virtual absl::StatusOr<ScanPage> ScanCurrent(int64_t after_key, int64_t limit) = 0;
+  // The number of current, non-deleted resources.
+  virtual absl::StatusOr<int64_t> CountCurrent() = 0;
+  // A store-wide marker set by Transaction::SetMeta; nullopt when unset.
+  virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
 
   // Runs `fn` inside a transaction. If `fn` returns OK the transaction is committed and made
   // durable (fsync) before Write returns OK; otherwise nothing it did is kept and its status is

@@ -161,6 +161,20 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<SearchResult> Search(const SearchQuery& query) override {
     return sqlite_internal::Search(conn_, query);
   }
+  absl::Status Reindex(const std::string& type, const std::string& id,
+                       const std::vector<IndexRow>& rows,
+                       const std::string& patient_compartment) override {
+    bool partial = false;
+    absl::Status status =
+        sqlite_internal::Reindex(conn_, type, id, rows, patient_compartment, &partial);
+    if (partial && poisoned_.ok()) poisoned_ = status;
+    return status;
+  }
+  absl::Status SetMeta(const std::string& key, const std::optional<std::string>& value) override {
+    absl::Status status = sqlite_internal::SetMeta(conn_, key, value);
+    if (!status.ok() && poisoned_.ok()) poisoned_ = status;
+    return status;
+  }
 
   // Not OK when a Put failed after writing part of a version: the callback's work must then be
   // rolled back whatever it returns.
@@ -259,6 +273,21 @@ class SqliteStore final : public Store {
     TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
     Connection& conn = *lease;
     return InReadSnapshot<SearchResult>(conn, [&] { return sqlite_internal::Search(conn, query); });
+  }
+
+  absl::StatusOr<ScanPage> ScanCurrent(int64_t after_key, int64_t limit) override {
+    TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+    return sqlite_internal::ScanCurrent(*lease, after_key, limit);
+  }
+
+  absl::StatusOr<int64_t> CountCurrent() override {
+    TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+    return sqlite_internal::CountCurrent(*lease);
+  }
+
+  absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
+    TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+    return sqlite_internal::GetMeta(*lease, key);
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override {

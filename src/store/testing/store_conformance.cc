@@ -769,6 +769,61 @@ TEST_P(StoreConformanceTest, UpdatesKeepChangeAndDropIndividualIndexRows) {
   EXPECT_EQ(count(Match::kStringExact, "name", Alt("ann")), 1);
 }
 
+TEST_P(StoreConformanceTest, ReindexReplacesRowsWithoutANewVersion) {
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "a", 1, At(1), {String("name", "old")})));
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "b", 1, At(1), {String("name", "bee")})));
+  TC_ASSERT_OK(PutOne(*store_, Deletion("Patient", "b", 2, At(2))));
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "c", 1, At(3))));
+  auto count = [&](const std::string& name) {
+    return Must(store_->Search(Query("Patient", {Crit(Match::kStringPrefix, "name", {Alt(name)})})))
+        .total;
+  };
+  TC_ASSERT_OK(store_->Write([&](Transaction& txn) -> absl::Status {
+    return txn.Reindex("Patient", "a", {String("name", "new"), Token("gender", "", "x")}, "a");
+  }));
+  EXPECT_EQ(count("old"), 0);
+  EXPECT_EQ(count("new"), 1);
+  EXPECT_EQ(Must(store_->ReadCurrent("Patient", "a"))->version, 1);
+  // The next version replaces exactly the reindexed rows.
+  TC_ASSERT_OK(PutOne(*store_, Version("Patient", "a", 2, At(4), {String("name", "newer")})));
+  EXPECT_EQ(count("new"), 1);
+  EXPECT_EQ(count("newe"), 1);
+  EXPECT_EQ(
+      Must(store_->Search(Query("Patient", {Crit(Match::kTokenCode, "gender", {Alt("x")})}))).total,
+      0);
+  // Deleted and unknown resources have nothing to reindex; a failed reindex changes nothing.
+  EXPECT_EQ(store_
+                ->Write([&](Transaction& txn) {
+                  return txn.Reindex("Patient", "b", {String("name", "x")}, "");
+                })
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(count("x"), 0);
+  // Scans see current, non-deleted resources in creation order, page by page.
+  ScanPage first = Must(store_->ScanCurrent(0, 1));
+  ASSERT_EQ(first.versions.size(), 1u);
+  EXPECT_EQ(first.versions[0].id, "a");
+  ScanPage rest = Must(store_->ScanCurrent(first.last_key, 10));
+  ASSERT_EQ(rest.versions.size(), 1u);
+  EXPECT_EQ(rest.versions[0].id, "c");
+  EXPECT_EQ(Must(store_->ScanCurrent(rest.last_key, 10)).versions.size(), 0u);
+  EXPECT_EQ(Must(store_->CountCurrent()), 2);
+}
+
+TEST_P(StoreConformanceTest, MetaMarkersAreTransactional) {
+  EXPECT_EQ(Must(store_->GetMeta("k")), std::nullopt);
+  TC_ASSERT_OK(store_->Write([](Transaction& txn) { return txn.SetMeta("k", "1"); }));
+  EXPECT_EQ(Must(store_->GetMeta("k")), std::optional<std::string>("1"));
+  absl::Status failed = store_->Write([](Transaction& txn) -> absl::Status {
+    absl::Status set = txn.SetMeta("k", "2");
+    return set.ok() ? absl::AbortedError("changed my mind") : set;
+  });
+  EXPECT_EQ(failed.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Must(store_->GetMeta("k")), std::optional<std::string>("1"));
+  TC_ASSERT_OK(store_->Write([](Transaction& txn) { return txn.SetMeta("k", std::nullopt); }));
+  EXPECT_EQ(Must(store_->GetMeta("k")), std::nullopt);
+}
+
 TEST_P(StoreConformanceTest, SearchRejectsBadQueries) {
   EXPECT_EQ(store_->Search(Query("")).status().code(), absl::StatusCode::kInvalidArgument);
   SearchQuery q = Query("Patient");

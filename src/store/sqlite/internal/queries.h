@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -46,6 +47,19 @@ absl::Status Put(Connection& conn, const NewVersion& v, bool* partial);
 // Returns InvalidArgument for an empty type without a compartment, a negative limit or offset,
 // a malformed cursor, or chains nested deeper than 8.
 absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query);
+
+// Replaces the index rows and compartment of the current version (Transaction::Reindex).
+// Same atomicity contract as Put (`*partial`).
+absl::Status Reindex(Connection& conn, absl::string_view type, absl::string_view id,
+                     const std::vector<IndexRow>& rows, absl::string_view patient_compartment,
+                     bool* partial);
+
+// Store::ScanCurrent / CountCurrent / GetMeta and Transaction::SetMeta.
+absl::StatusOr<ScanPage> ScanCurrent(Connection& conn, int64_t after_key, int64_t limit);
+absl::StatusOr<int64_t> CountCurrent(Connection& conn);
+absl::StatusOr<std::optional<std::string>> GetMeta(Connection& conn, absl::string_view key);
+absl::Status SetMeta(Connection& conn, absl::string_view key,
+                     const std::optional<std::string>& value);
 
 // History (see HistoryQuery), newest first: by last_updated, then version, then insertion order,
 // all descending. With `at`, for each resource only the version with the highest version number

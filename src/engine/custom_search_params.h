@@ -1,0 +1,24 @@
+// File: engine/custom_search_params.h
+//
+// SearchParameter resources a deployment adds (e.g. UK Core's): turning one into the engine's
+// SearchParamDef, and checking it before it is stored.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "fhir/definitions.h"
+#include "fhir/issue.h"
+#include "fhir/value.h"
+
+namespace tc::engine {
+
+// The definition a SearchParameter resource states. InvalidArgument when code, type, base or
+// (for types other than special) expression is missing, or a base is not a resource type.
+absl::StatusOr<fhir::SearchParamDef> SearchParamDefOf(const fhir::Definitions& definitions,
+                                                      const fhir::Value& search_parameter);
+
+// Problems that would stop the server indexing `search_parameter` (empty when it can be used):
+// the above, an expression that does not compile for one of its bases, an unsupported type.
+fhir::Issues CheckSearchParameter(const fhir::Definitions& definitions,
+                                  const fhir::Value& search_parameter);
+
+}  // namespace tc::engine
