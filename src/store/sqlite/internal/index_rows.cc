@@ -2,7 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -239,6 +241,28 @@ absl::Status InsertRow(Connection& conn, int64_t rkey, const KeyedRow& row) {
 
 absl::Status DeleteRow(Connection& conn, int64_t rkey, const KeyedRow& row) {
   return RunRow(conn, kKinds[static_cast<int>(row.kind)].remove, rkey, row);
+}
+
+absl::Status ReplaceRows(Connection& conn, int64_t rkey, absl::string_view old_blob,
+                         const std::vector<KeyedRow>& wanted) {
+  std::vector<KeyedRow> have;
+  if (!old_blob.empty()) {
+    TC_ASSIGN_OR_RETURN(have, DecodeRows(old_blob));
+  }
+  std::vector<KeyedRow> stale, fresh;
+  std::set_difference(have.begin(), have.end(), wanted.begin(), wanted.end(),
+                      std::back_inserter(stale));
+  std::set_difference(wanted.begin(), wanted.end(), have.begin(), have.end(),
+                      std::back_inserter(fresh));
+  for (const KeyedRow& row : stale) TC_RETURN_IF_ERROR(DeleteRow(conn, rkey, row));
+  for (const KeyedRow& row : fresh) TC_RETURN_IF_ERROR(InsertRow(conn, rkey, row));
+  if (old_blob.empty() && wanted.empty()) return absl::OkStatus();
+  const std::string encoded = EncodeRows(wanted);  // bound, not copied: keep it alive
+  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare("INSERT OR REPLACE INTO resource_index_rows "
+                                                 "(rkey, rows) VALUES (?1, ?2)"));
+  st.BindInt64(1, rkey);
+  st.BindBlob(2, encoded);
+  return st.Run();
 }
 
 absl::Status RegisterIndexFunctions(Connection& conn) {

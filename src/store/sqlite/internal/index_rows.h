@@ -52,6 +52,12 @@ absl::StatusOr<std::vector<KeyedRow>> DecodeRows(absl::string_view blob);
 absl::Status InsertRow(Connection& conn, int64_t rkey, const KeyedRow& row);
 absl::Status DeleteRow(Connection& conn, int64_t rkey, const KeyedRow& row);
 
+// Brings resource `rkey`'s rows from `old_blob` (its encoded rows, "" for none) to `wanted`
+// (sorted, unique) in the index tables and resource_index_rows, touching only the rows that
+// differ: an update that leaves most search values alone writes few pages.
+absl::Status ReplaceRows(Connection& conn, int64_t rkey, absl::string_view old_blob,
+                         const std::vector<KeyedRow>& wanted);
+
 // Registers tc_sort_value(index_rows, pid, kind, descending) on `conn`: the smallest (largest
 // when descending) value of the resource's rows of that parameter — text for token/string/uri
 // (`value`) and references (target id), real (low, or high when descending) for range kinds —

@@ -39,26 +39,7 @@ absl::Status Reindex(Connection& conn, absl::string_view type, absl::string_view
     old_blob = std::string(st.ColumnBlob(1));
   }
   absl::Status status = [&]() -> absl::Status {
-    std::vector<KeyedRow> have;
-    if (!old_blob.empty()) {
-      TC_ASSIGN_OR_RETURN(have, DecodeRows(old_blob));
-    }
-    std::vector<KeyedRow> stale, fresh;
-    std::set_difference(have.begin(), have.end(), wanted.begin(), wanted.end(),
-                        std::back_inserter(stale));
-    std::set_difference(wanted.begin(), wanted.end(), have.begin(), have.end(),
-                        std::back_inserter(fresh));
-    for (const KeyedRow& row : stale) TC_RETURN_IF_ERROR(DeleteRow(conn, rkey, row));
-    for (const KeyedRow& row : fresh) TC_RETURN_IF_ERROR(InsertRow(conn, rkey, row));
-    {
-      TC_ASSIGN_OR_RETURN(Statement st,
-                          conn.Prepare("INSERT OR REPLACE INTO resource_index_rows (rkey, rows) "
-                                       "VALUES (?1, ?2)"));
-      const std::string encoded = EncodeRows(wanted);  // bound, not copied: keep it alive
-      st.BindInt64(1, rkey);
-      st.BindBlob(2, encoded);
-      TC_RETURN_IF_ERROR(st.Run());
-    }
+    TC_RETURN_IF_ERROR(ReplaceRows(conn, rkey, old_blob, wanted));
     TC_ASSIGN_OR_RETURN(Statement st,
                         conn.Prepare("UPDATE current_resources SET patient_compartment = ?3 "
                                      "WHERE type = ?1 AND id = ?2"));

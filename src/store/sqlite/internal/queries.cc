@@ -27,25 +27,6 @@ struct Previous {
   std::string index_rows;  // encoded (index_rows.h)
 };
 
-// Brings the resource's index rows from what `prev` left to `wanted` (sorted, unique), touching
-// only the rows that differ: an update that leaves most search values alone writes few pages.
-absl::Status ReplaceIndexRows(Connection& conn, const Previous& prev, int64_t rkey,
-                              const std::vector<KeyedRow>& wanted) {
-  std::vector<KeyedRow> have;
-  if (prev.exists && !prev.deleted && !prev.index_rows.empty()) {
-    TC_ASSIGN_OR_RETURN(have, DecodeRows(prev.index_rows));
-  }
-  std::vector<KeyedRow> stale;
-  std::set_difference(have.begin(), have.end(), wanted.begin(), wanted.end(),
-                      std::back_inserter(stale));
-  for (const KeyedRow& row : stale) TC_RETURN_IF_ERROR(DeleteRow(conn, rkey, row));
-  std::vector<KeyedRow> fresh;
-  std::set_difference(wanted.begin(), wanted.end(), have.begin(), have.end(),
-                      std::back_inserter(fresh));
-  for (const KeyedRow& row : fresh) TC_RETURN_IF_ERROR(InsertRow(conn, rkey, row));
-  return absl::OkStatus();
-}
-
 // The writes of one Put, after its precondition check. Runs inside the Put's savepoint.
 absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous& prev,
                           const std::vector<KeyedRow>& wanted) {
@@ -76,7 +57,6 @@ absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous&
     TC_RETURN_IF_ERROR(st.Run());
   }
   const int64_t rid = conn.LastInsertRowId();
-  const std::string encoded = EncodeRows(wanted);
   {
     TC_ASSIGN_OR_RETURN(
         Statement st,
@@ -97,15 +77,8 @@ absl::Status WriteVersion(Connection& conn, const NewVersion& v, const Previous&
     st.BindText(8, v.patient_compartment);
     TC_RETURN_IF_ERROR(st.Run());
   }
-  if (!encoded.empty() || !prev.index_rows.empty()) {
-    TC_ASSIGN_OR_RETURN(Statement st,
-                        conn.Prepare("INSERT OR REPLACE INTO resource_index_rows (rkey, rows) "
-                                     "VALUES (?1, ?2)"));
-    st.BindInt64(1, rkey);
-    st.BindBlob(2, encoded);
-    TC_RETURN_IF_ERROR(st.Run());
-  }
-  return ReplaceIndexRows(conn, prev, rkey, wanted);
+  const bool had_rows = prev.exists && !prev.deleted;
+  return ReplaceRows(conn, rkey, had_rows ? absl::string_view(prev.index_rows) : "", wanted);
 }
 
 // ---- Query building -------------------------------------------------------------------------
