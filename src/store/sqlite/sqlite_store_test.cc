@@ -12,11 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "base/clock.h"
+#include "fhir/testing/shared_definitions.h"
 #include "gtest/gtest.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/index_rows.h"
 #include "store/sqlite/internal/queries.h"
 #include "store/sqlite/internal/schema.h"
 #include "store/testing/store_conformance.h"
@@ -596,6 +599,35 @@ TEST(SqliteThroughputTest, DISABLED_ReadCurrentLatency) {
   EXPECT_EQ(failures, 0);
   std::printf("read-current: %.2f us per read (one thread, 20000 resources, ~1 KB each)\n",
               seconds * 1e6 / kReads);
+}
+
+}  // namespace
+}  // namespace tc::store
+
+namespace tc::store {
+namespace {
+
+// Parameter keys are a hash (index_rows.h): no two parameters of the built-in definitions, with
+// their companion rows (":text", ":of-type", ":identifier", "_text"), may share one.
+TEST(SqliteIndexRowsTest, BuiltInParameterKeysAreDistinct) {
+  const fhir::Definitions& defs = fhir::testing::SharedDefinitions();
+  absl::flat_hash_map<int64_t, std::string> seen;
+  size_t count = 0;
+  for (const std::string& type : defs.ResourceTypeNames()) {
+    std::vector<std::string> codes = {"_text"};
+    for (const fhir::SearchParamDef* p : defs.SearchParamsFor(type)) {
+      for (const char* suffix : {"", ":text", ":of-type", ":identifier"}) {
+        codes.push_back(p->code + suffix);
+      }
+    }
+    for (const std::string& code : codes) {
+      const std::string name = type + "." + code;
+      auto [it, fresh] = seen.emplace(sqlite_internal::ParamKey(type, code), name);
+      EXPECT_TRUE(fresh || it->second == name) << name << " collides with " << it->second;
+      ++count;
+    }
+  }
+  EXPECT_GT(count, 5000u);
 }
 
 }  // namespace
