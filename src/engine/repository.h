@@ -167,6 +167,8 @@ class Repository {
   absl::Status AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValueSetCodes(
       const std::string& url);
+  // The current resource of `type` whose `url` is `url` (ValueSet, CodeSystem), if any.
+  std::optional<fhir::Value> FindByUrl(const std::string& type, const std::string& url);
   friend class WriteContext;
 
   store::Store& store_;

@@ -61,31 +61,30 @@ SearchContext SearchContextOf(const WriteDeps& deps) {
   return ctx;
 }
 
+std::optional<fhir::Value> Repository::FindByUrl(const std::string& type,
+                                                 const std::string& url) {
+  store::SearchQuery q;
+  q.type = type;
+  q.limit = 1;
+  q.count_total = false;
+  Criterion c;
+  c.match = Criterion::Match::kTokenCode;
+  c.param = "url";
+  c.any_of.emplace_back().value = url;
+  q.all_of.push_back(std::move(c));
+  absl::StatusOr<store::SearchResult> r = store_.Search(q);
+  if (!r.ok() || r->versions.empty()) return std::nullopt;
+  absl::StatusOr<fhir::Value> v = fhir::ParseJson(r->versions[0].content);
+  if (!v.ok()) return std::nullopt;
+  return *std::move(v);
+}
+
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Repository::ValueSetCodes(
     const std::string& url) {
-  auto find_by_url = [&](const std::string& type,
-                         const std::string& u) -> absl::StatusOr<std::optional<fhir::Value>> {
-    store::SearchQuery q;
-    q.type = type;
-    q.limit = 1;
-    q.count_total = false;
-    Criterion c;
-    c.match = Criterion::Match::kTokenCode;
-    c.param = "url";
-    c.any_of.emplace_back().value = u;
-    q.all_of.push_back(std::move(c));
-    TC_ASSIGN_OR_RETURN(store::SearchResult r, store_.Search(q));
-    if (r.versions.empty()) return std::nullopt;
-    TC_ASSIGN_OR_RETURN(fhir::Value v, fhir::ParseJson(r.versions[0].content));
-    return std::optional<fhir::Value>(std::move(v));
-  };
-  TC_ASSIGN_OR_RETURN(std::optional<fhir::Value> vs, find_by_url("ValueSet", url));
+  std::optional<fhir::Value> vs = FindByUrl("ValueSet", url);
   if (!vs) return absl::NotFoundError("no ValueSet " + url);
-  return CodesOfValueSet(*vs, [&](const std::string& system) -> std::optional<fhir::Value> {
-    absl::StatusOr<std::optional<fhir::Value>> cs = find_by_url("CodeSystem", system);
-    if (!cs.ok() || !cs->has_value()) return std::nullopt;
-    return std::move(**cs);
-  });
+  return CodesOfValueSet(*vs,
+                         [&](const std::string& system) { return FindByUrl("CodeSystem", system); });
 }
 
 absl::Status Repository::AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome) {
@@ -177,6 +176,7 @@ absl::StatusOr<SearchOutcome> Repository::Search(const std::string& type, const 
   }
   SearchContext ctx = SearchContextOf(deps());
   ctx.value_set = [this](const std::string& url) { return ValueSetCodes(url); };
+  ctx.code_system = [this](const std::string& url) { return FindByUrl("CodeSystem", url); };
   TC_ASSIGN_OR_RETURN(ParsedSearch parsed, ParseSearch(ctx, type, query, options));
   if (!options.patient_compartment.empty()) {
     if (!base::IsValidFhirId(options.patient_compartment)) {

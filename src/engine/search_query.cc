@@ -14,6 +14,7 @@
 #include "engine/date_range.h"
 #include "engine/errors.h"
 #include "engine/index_extract.h"
+#include "engine/value_set_codes.h"
 #include "fhirpath/decimal.h"
 #include "fhirpath/quantity.h"
 
@@ -420,6 +421,36 @@ absl::Status Parser::TokenAlternatives(const fhir::SearchParamDef& def, const st
             c.any_of.emplace_back().value = v.substr(0, i);
           }
         }
+      }
+    }
+    return absl::OkStatus();
+  }
+  if (def.type == "token" && (modifier == "above" || modifier == "below")) {
+    if (!ctx_.code_system) {
+      *unsupported = "code systems are not available";
+      return absl::OkStatus();
+    }
+    c.match = Match::kTokenCode;
+    for (const std::string& alt : alts) {
+      Criterion::Alternative a;
+      ReadToken(alt, &a.has_system, &a.system, &a.value);
+      if (!a.has_system || a.system.empty()) {
+        return BadRequest(":" + modifier + " needs system|code", raw_name);
+      }
+      std::optional<fhir::Value> cs = ctx_.code_system(a.system);
+      if (!cs) {
+        return BadRequest("the server holds no CodeSystem " + a.system + " to search :" +
+                              modifier + " in",
+                          raw_name);
+      }
+      std::vector<std::string> codes =
+          modifier == "below" ? CodesBelow(*cs, a.value) : CodesAbove(*cs, a.value);
+      TC_RETURN_IF_ERROR(CheckOrCount(raw_name, codes.size()));
+      for (const std::string& code : codes) {
+        Criterion::Alternative& x = c.any_of.emplace_back();
+        x.has_system = true;
+        x.system = a.system;
+        x.value = code;
       }
     }
     return absl::OkStatus();

@@ -15,8 +15,8 @@
 //   * result parameters _count, _offset, _cursor (keyset paging), _sort (several keys, `-` for
 //     descending, any indexed parameter), _total (none / estimate / accurate), _include and
 //     _revinclude (with :iterate and `*`), _summary, _elements, _format, _pretty, _contained.
-// Not understood: _content, _query, _filter, _type (system search), Location `near`, token
-// :above / :below. In strict mode these and unknown parameters are a 400; in lenient mode they
+//   * token :above / :below over a CodeSystem the server holds (nested concepts as hierarchy).
+// Not understood: _content, _query, _filter, _type (system search), Location `near`. In strict mode these and unknown parameters are a 400; in lenient mode they
 // are ignored and listed in ParsedSearch::ignored.
 //
 // Malformed values (bad dates, unknown prefixes, chains through non-reference parameters,
@@ -26,6 +26,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,7 @@
 #include "absl/time/time.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
+#include "fhir/value.h"
 #include "store/store.h"
 
 namespace tc::engine {
@@ -73,6 +75,9 @@ struct SearchContext {
   std::function<absl::StatusOr<std::vector<std::pair<std::string, std::string>>>(
       const std::string& url)>
       value_set;
+  // The CodeSystem resource with canonical `url` the server holds (for token :above / :below),
+  // nullopt when none. May be empty: then those modifiers are unsupported.
+  std::function<std::optional<fhir::Value>(const std::string& url)> code_system;
 };
 
 // Parses `params` for `type`. Errors (400 via engine/errors.h): malformed values, and in strict

@@ -68,7 +68,37 @@ absl::Status Component(const Value& inc, const CodeSystemLookup& code_system, st
   return absl::OkStatus();
 }
 
+// Finds `code` under `concepts`; `path` holds the codes from the top down to it.
+bool PathTo(const Value& concepts, const std::string& code, std::vector<std::string>& path) {
+  if (!concepts.is_array()) return false;
+  for (const Value& c : concepts.array()) {
+    path.emplace_back(c.GetString("code"));
+    if (path.back() == code) return true;
+    if (const Value* children = c.Find("concept"); children && PathTo(*children, code, path)) {
+      return true;
+    }
+    path.pop_back();
+  }
+  return false;
+}
+
 }  // namespace
+
+std::vector<std::string> CodesBelow(const Value& cs, const std::string& code) {
+  std::set<Code> found;
+  if (const Value* concepts = cs.Find("concept")) Walk("", *concepts, code, false, false, found);
+  std::vector<std::string> out;
+  for (const Code& c : found) out.push_back(c.second);
+  return out;
+}
+
+std::vector<std::string> CodesAbove(const Value& cs, const std::string& code) {
+  std::vector<std::string> path;
+  if (const Value* concepts = cs.Find("concept"); concepts && PathTo(*concepts, code, path)) {
+    return path;
+  }
+  return {};
+}
 
 absl::StatusOr<std::vector<Code>> CodesOfValueSet(const Value& vs,
                                                   const CodeSystemLookup& code_system) {

@@ -26,4 +26,9 @@ using CodeSystemLookup = std::function<std::optional<fhir::Value>(const std::str
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> CodesOfValueSet(
     const fhir::Value& value_set, const CodeSystemLookup& code_system);
 
+// For token :below / :above over a CodeSystem held by the server (hierarchy as nested
+// `concept`s): `code` and every code below it / above it. Empty when `code` is not in it.
+std::vector<std::string> CodesBelow(const fhir::Value& code_system, const std::string& code);
+std::vector<std::string> CodesAbove(const fhir::Value& code_system, const std::string& code);
+
 }  // namespace tc::engine
