@@ -254,3 +254,27 @@ TEST_F(RepositoryTest, FhirPatch) {
 
 }  // namespace
 }  // namespace tc::engine
+
+namespace tc::engine {
+namespace {
+
+// A quantity search without a unit compares with the value as written: the UCUM-canonical index
+// rows (values in base units, 16.2 kg/m2 = 16200 g/m2) must not answer it.
+TEST_F(RepositoryTest, QuantityWithoutUnitIgnoresCanonicalRows) {
+  ASSERT_TRUE(repo_->Create("Observation", Json(R"({"resourceType":"Observation","status":"final",
+      "code":{"text":"BMI"},"valueQuantity":{"value":16.2,"unit":"kg/m2",
+      "system":"http://unitsofmeasure.org","code":"kg/m2"}})"), {}).ok());
+  auto count = [&](const char* value) {
+    absl::StatusOr<SearchOutcome> s = repo_->Search("Observation", {{"value-quantity", value}}, {});
+    EXPECT_TRUE(s.ok()) << s.status();
+    return s.ok() ? s->matches.size() : size_t{99};
+  };
+  EXPECT_EQ(count("gt100"), 0u);
+  EXPECT_EQ(count("16.2"), 1u);
+  EXPECT_EQ(count("lt17"), 1u);
+  EXPECT_EQ(count("16200|http://unitsofmeasure.org|g/m2"), 1u);  // UCUM conversion still applies
+  EXPECT_EQ(count("16.2|http://unitsofmeasure.org|kg/m2"), 1u);
+}
+
+}  // namespace
+}  // namespace tc::engine

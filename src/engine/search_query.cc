@@ -245,6 +245,9 @@ absl::Status Parser::QuantityAlternative(const std::string& raw_name, const std:
     return BadRequest("'" + alt + "' does not start with a number", raw_name);
   }
   SetNumberRange(cmp, value, half, a);
+  // A number without a unit compares with the values as written, never with the UCUM-canonical
+  // rows (whose values are in base units: 16.2 kg/m2 is 16200 there).
+  a.exclude_system = kCanonicalUnitSystem;
   if (parts.size() == 3) {
     const std::string& system = parts[1];
     const std::string& code = parts[2];
@@ -257,6 +260,7 @@ absl::Status Parser::QuantityAlternative(const std::string& raw_name, const std:
         const double scale = value != 0 ? c->value / value : 1;
         a.has_system = true;
         a.system = kCanonicalUnitSystem;
+        a.exclude_system.clear();
         a.value = c->dimension;
         SetNumberRange(cmp, c->value, std::fabs(half * scale), a);
         return absl::OkStatus();

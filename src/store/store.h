@@ -108,7 +108,8 @@ struct Criterion {
     kReference,       // system (type, may be empty = any) + value (id or absolute URL)
     kId,              // the logical id itself (param ignored)
     kRange,           // date/number rows (table `kind`) compare with [low, high] by comparator
-    kQuantity,        // quantity rows: system/code when has_system / value non-empty + range
+    kQuantity,        // quantity rows: system/code when has_system / value non-empty + range;
+                      // rows of system `exclude_system` (when set) never match
     kComposite,       // composite rows: first component (system when has_system, value) and
                       // second as `second` says
     kLastUpdated,     // the resource's lastUpdated (microseconds) compares with [low, high]
@@ -123,6 +124,7 @@ struct Criterion {
     std::string system;
     std::string value;
     std::string param;  // overrides Criterion::param when set (compartment membership)
+    std::string exclude_system;  // kQuantity: skip rows of this system
     Comparator comparator = Comparator::kEq;
     double low = 0;
     double high = 0;

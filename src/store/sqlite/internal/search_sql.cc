@@ -163,6 +163,7 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
       AppendIndexSelect(Kind::kQuantity, type, param, b);
       if (!alt.value.empty()) b.Append(" AND code = ").Arg(alt.value);
       if (alt.has_system) b.Append(" AND system = ").Arg(alt.system);
+      if (!alt.exclude_system.empty()) b.Append(" AND system IS NOT ").Arg(alt.exclude_system);
       b.Append(" AND ");
       AppendRange(alt, "low", "high", b);
       return absl::OkStatus();
