@@ -16,9 +16,6 @@ absl::StatusOr<fhir::SearchParamDef> SearchParamDefOf(const fhir::Definitions& d
   if (def.code.empty() || def.type.empty()) {
     return absl::InvalidArgumentError("a SearchParameter needs code and type");
   }
-  if (def.type != "special" && def.expression.empty()) {
-    return absl::InvalidArgumentError("SearchParameter " + def.code + " has no expression");
-  }
   auto strings = [&](const char* name) {
     std::vector<std::string> out;
     if (const fhir::Value* list = sp.Find(name); list && list->is_array()) {
@@ -59,15 +56,14 @@ fhir::Issues CheckSearchParameter(const fhir::Definitions& definitions, const fh
     return issues;
   }
   store::IndexRow::Kind kind;
-  if (!IndexKindOf(def->type, &kind)) {
-    problem("SearchParameter type '" + def->type + "' cannot be indexed by this server",
-            "SearchParameter.type");
-    return issues;
+  if (!IndexKindOf(def->type, &kind) || def->expression.empty()) {
+    return issues;  // valid, but not indexed (special parameters, no expression)
   }
-  // Compile it exactly as the server would.
+  // Compile it exactly as the server would. Shapes the server does not index (composites of
+  // more than two components) are accepted and stay unsearchable.
   Indexer probe(definitions, {*def});
   for (const SkippedParam& s : probe.skipped()) {
-    if (s.code == def->code) {
+    if (s.code == def->code && !s.unsupported) {
       problem("expression does not compile for " + s.resource_type + ": " + s.reason,
               "SearchParameter.expression");
     }

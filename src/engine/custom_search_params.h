@@ -11,13 +11,15 @@
 
 namespace tc::engine {
 
-// The definition a SearchParameter resource states. InvalidArgument when code, type, base or
-// (for types other than special) expression is missing, or a base is not a resource type.
+// The definition a SearchParameter resource states. InvalidArgument when code, type or base is
+// missing, or a base is not a resource type.
 absl::StatusOr<fhir::SearchParamDef> SearchParamDefOf(const fhir::Definitions& definitions,
                                                       const fhir::Value& search_parameter);
 
-// Problems that would stop the server indexing `search_parameter` (empty when it can be used):
-// the above, an expression that does not compile for one of its bases, an unsupported type.
+// Problems that make `search_parameter` wrong to store (empty when it can be stored): the above,
+// or an expression that does not compile for one of its bases. A valid parameter the server
+// cannot index (special type, no expression, composite of more than two components) is
+// accepted; it is simply not searchable (and absent from the CapabilityStatement).
 fhir::Issues CheckSearchParameter(const fhir::Definitions& definitions,
                                   const fhir::Value& search_parameter);
 

@@ -103,7 +103,19 @@ std::string_view PrimitiveText(const Item& item, std::string* scratch) {
 
 class RowSink {
  public:
-  explicit RowSink(std::vector<IndexRow>& rows) : rows_(rows) {}
+  // `resource`: the resource being indexed (for the types of its contained resources).
+  RowSink(std::vector<IndexRow>& rows, const Value* resource = nullptr)
+      : rows_(rows), resource_(resource) {}
+
+  // The resourceType of the contained resource with `id` ("" when there is none).
+  std::string ContainedType(std::string_view id) const {
+    const Value* contained = resource_ ? resource_->Find("contained") : nullptr;
+    if (contained == nullptr || !contained->is_array()) return "";
+    for (const Value& c : contained->array()) {
+      if (c.GetString("id") == id) return std::string(c.GetString("resourceType"));
+    }
+    return "";
+  }
 
   void Token(const std::string& param, std::string_view system, std::string_view code) {
     if (code.empty()) return;
@@ -132,10 +144,19 @@ class RowSink {
     }
   }
   void Reference(const std::string& param, std::string_view ref, std::string_view only_type) {
-    if (ref.empty() || ref[0] == '#') return;
+    if (ref.empty()) return;
     IndexRow r;
     r.kind = Kind::kReference;
     r.param = param;
+    if (ref[0] == '#') {
+      // A contained resource: indexed (so :missing sees it) as "#id" with the contained
+      // resource's type; never a search target on its own.
+      r.system = ContainedType(ref.substr(1));
+      r.value = std::string(ref);
+      if (!only_type.empty() && r.system != only_type) return;
+      rows_.push_back(std::move(r));
+      return;
+    }
     size_t slash = ref.find('/');
     bool relative = ref.find("://") == std::string_view::npos && slash != std::string_view::npos &&
                     ref.substr(0, 4) != "urn:";
@@ -170,6 +191,7 @@ class RowSink {
 
  private:
   std::vector<IndexRow>& rows_;
+  const Value* resource_;
 };
 
 bool IsQuantityType(std::string_view t) {
@@ -196,6 +218,9 @@ void QuantityRows(const std::string& param, const Value& q, RowSink& sink) {
     return;
   }
   sink.Quantity(param, system, code, *value, *value);
+  // The unit as written, for `[number]||[unit]` searches (R4 3.1.1.4.10: code or unit).
+  std::string_view unit = q.GetString("unit");
+  if (!unit.empty() && unit != code) sink.Quantity(param, "", unit, *value, *value);
   if (system == "http://unitsofmeasure.org" && !code.empty()) {
     std::optional<fhirpath::Decimal> dec = fhirpath::Decimal::Parse(q.Find("value")->number_text());
     if (!dec) return;
@@ -533,12 +558,14 @@ Indexer::Indexer(const fhir::Definitions& definitions, std::vector<fhir::SearchP
       p.code = def->code;
       p.type = def->type;
       std::string why;
+      bool unsupported = false;
       bool ok = CompileBranches(*def, type, definitions, &p.branches, &why);
       if (ok && def->type == "composite") {
         for (const fhir::SearchParamDef::Component& c : def->components) {
           auto it = by_url.find(c.definition);
           if (it == by_url.end()) {
             ok = false;
+            unsupported = true;
             why = "component " + c.definition + " is not a known SearchParameter";
             break;
           }
@@ -552,11 +579,12 @@ Indexer::Indexer(const fhir::Definitions& definitions, std::vector<fhir::SearchP
         }
         if (ok && p.components.size() != 2) {
           ok = false;
+          unsupported = true;
           why = "composites of other than two components are not indexed";
         }
       }
       if (!ok) {
-        plan->skipped.push_back({type, def->code, why});
+        plan->skipped.push_back({type, def->code, why, unsupported});
         continue;
       }
       if (!p.branches.empty()) tp.params.push_back(std::move(p));
@@ -702,7 +730,7 @@ IndexedResource Indexer::Extract(const std::string& resource_type, const std::st
   auto it = plan_->types.find(resource_type);
   if (it == plan_->types.end()) return out;
   const TypePlan& tp = it->second;
-  RowSink sink(out.rows);
+  RowSink sink(out.rows, &resource);
   for (const ParamPlan& param : tp.params) {
     for (const Branch& branch : param.branches) {
       absl::StatusOr<Collection> values = fhirpath::Evaluate(branch.expression, resource);
@@ -723,7 +751,8 @@ IndexedResource Indexer::Extract(const std::string& resource_type, const std::st
   }
   for (const std::string& p : tp.compartment_params) {
     for (const IndexRow& row : out.rows) {
-      if (row.kind == Kind::kReference && row.param == p && row.system == "Patient") {
+      if (row.kind == Kind::kReference && row.param == p && row.system == "Patient" &&
+          !row.value.empty() && row.value[0] != '#') {
         out.patient_compartment = row.value;
         return out;
       }

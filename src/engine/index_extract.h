@@ -53,6 +53,7 @@ struct SkippedParam {
   std::string resource_type;
   std::string code;
   std::string reason;
+  bool unsupported = false;  // a valid shape this server does not index (not an error)
 };
 
 // The extraction plan of every resource type, compiled once from the definitions. Immutable after

@@ -18,68 +18,102 @@ struct Reindexed {
   IndexedResource index;
 };
 
+absl::Status SetMarker(store::Store& store, std::optional<std::string> value) {
+  return store.Write([&](store::Transaction& txn) { return txn.SetMeta(kReindexMarker, value); });
+}
+
 }  // namespace
 
-Reindexer::Reindexer(store::Store& store, std::function<std::shared_ptr<const Indexer>()> indexer)
-    : store_(store), indexer_(std::move(indexer)) {}
-
-Reindexer::~Reindexer() { StopThread(); }
-
-void Reindexer::StopThread() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
-  stop_ = false;
+Reindexer::Reindexer(store::Store& store, std::function<std::shared_ptr<const Indexer>()> indexer,
+                     std::function<absl::Status()> reload, absl::Duration quiet)
+    : store_(store), indexer_(std::move(indexer)), reload_(std::move(reload)), quiet_(quiet) {
+  worker_ = std::thread([this] { Worker(); });
 }
 
-void Reindexer::StartThread() {
-  StopThread();
+Reindexer::~Reindexer() {
   {
-    absl::MutexLock lock(&mu_);
-    progress_.running = true;
-    progress_.error.clear();
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
   }
-  thread_ = std::thread([this] {
-    absl::Status status = RunPages(nullptr);
-    absl::MutexLock lock(&mu_);
-    progress_.running = false;
-    if (!status.ok()) progress_.error = status.ToString();
-  });
+  cv_.notify_all();
+  worker_.join();
 }
+
+void Reindexer::Post(Want want) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (want_ == Want::kNone || want > want_ || want == Want::kFullDebounced) want_ = want;
+    requested_at_ = absl::Now();
+    progress_.running = true;
+    progress_.pending = true;
+  }
+  cv_.notify_all();
+}
+
+void Reindexer::Request() { Post(Want::kFullDebounced); }
 
 absl::Status Reindexer::Start() {
-  StopThread();
-  TC_RETURN_IF_ERROR(store_.Write(
-      [](store::Transaction& txn) { return txn.SetMeta(kReindexMarker, std::string("0")); }));
-  StartThread();
+  Post(Want::kFull);
   return absl::OkStatus();
 }
 
 absl::Status Reindexer::ResumeIfPending() {
   TC_ASSIGN_OR_RETURN(std::optional<std::string> marker, store_.GetMeta(kReindexMarker));
-  if (!marker) return absl::OkStatus();
-  StartThread();
+  if (marker) Post(Want::kResume);
   return absl::OkStatus();
+}
+
+bool Reindexer::Interrupted() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stop_ || want_ != Want::kNone;
+}
+
+void Reindexer::Worker() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    cv_.wait(lock, [&] { return stop_ || want_ != Want::kNone; });
+    if (stop_) return;
+    if (want_ == Want::kFullDebounced) {
+      // Wait for the burst to end.
+      const absl::Time due = requested_at_ + quiet_;
+      const absl::Time now = absl::Now();
+      if (now < due) {
+        cv_.wait_for(lock, absl::ToChronoNanoseconds(due - now));
+        continue;
+      }
+    }
+    const Want want = want_;
+    want_ = Want::kNone;
+    progress_.error.clear();
+    lock.unlock();
+    absl::Status status = absl::OkStatus();
+    if (want != Want::kResume) {
+      if (reload_) status = reload_();
+      if (status.ok()) status = SetMarker(store_, std::string("0"));
+    }
+    if (status.ok()) status = RunPages(nullptr);
+    lock.lock();
+    if (want_ != Want::kNone) continue;  // asked again meanwhile: go round
+    progress_.running = false;
+    if (!status.ok() && !stop_) progress_.error = status.ToString();
+  }
 }
 
 absl::Status Reindexer::RunInForeground(
     bool from_start, const std::function<void(const ReindexProgress&)>& on_page) {
-  StopThread();
-  if (from_start) {
-    TC_RETURN_IF_ERROR(store_.Write(
-        [](store::Transaction& txn) { return txn.SetMeta(kReindexMarker, std::string("0")); }));
-  }
+  if (from_start) TC_RETURN_IF_ERROR(SetMarker(store_, std::string("0")));
   return RunPages(on_page);
 }
 
 ReindexProgress Reindexer::Progress() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return progress_;
 }
 
 absl::Status Reindexer::RunPages(const std::function<void(const ReindexProgress&)>& on_page) {
   TC_ASSIGN_OR_RETURN(std::optional<std::string> marker, store_.GetMeta(kReindexMarker));
   if (!marker) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     progress_.pending = false;
     return absl::OkStatus();
   }
@@ -87,17 +121,16 @@ absl::Status Reindexer::RunPages(const std::function<void(const ReindexProgress&
   if (!absl::SimpleAtoi(*marker, &after)) after = 0;
   TC_ASSIGN_OR_RETURN(int64_t total, store_.CountCurrent());
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     progress_.pending = true;
     progress_.done = 0;
     progress_.total = total;
   }
-  while (!stop_) {
+  while (!Interrupted()) {
     TC_ASSIGN_OR_RETURN(store::ScanPage page, store_.ScanCurrent(after, kPageSize));
     if (page.versions.empty()) {
-      TC_RETURN_IF_ERROR(store_.Write(
-          [](store::Transaction& txn) { return txn.SetMeta(kReindexMarker, std::nullopt); }));
-      absl::MutexLock lock(&mu_);
+      TC_RETURN_IF_ERROR(SetMarker(store_, std::nullopt));
+      std::lock_guard<std::mutex> lock(mu_);
       progress_.pending = false;
       if (on_page) on_page(progress_);
       return absl::OkStatus();
@@ -125,11 +158,11 @@ absl::Status Reindexer::RunPages(const std::function<void(const ReindexProgress&
       return txn.SetMeta(kReindexMarker, std::to_string(next));
     }));
     after = next;
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     progress_.done += static_cast<int64_t>(batch.size());
     if (on_page) on_page(progress_);
   }
-  return absl::CancelledError("reindex stopped; it resumes at the next start");
+  return absl::CancelledError("reindex interrupted; it continues from where it stopped");
 }
 
 }  // namespace tc::engine

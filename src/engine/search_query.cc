@@ -251,8 +251,9 @@ absl::Status Parser::QuantityAlternative(const std::string& raw_name, const std:
   if (parts.size() == 3) {
     const std::string& system = parts[1];
     const std::string& code = parts[2];
-    // UCUM units are compared in base units, so 1 g finds 1000 mg.
-    if ((system.empty() || system == "http://unitsofmeasure.org") && !code.empty()) {
+    // UCUM units are compared in base units, so 1 g finds 1000 mg. With no system the code or
+    // unit is matched as written (R4 3.1.1.4.10).
+    if (system == "http://unitsofmeasure.org" && !code.empty()) {
       std::optional<fhirpath::Decimal> dec = fhirpath::Decimal::Parse(number);
       std::optional<fhirpath::CanonicalQuantity> c;
       if (dec) c = fhirpath::Canonicalize({*dec, code});
@@ -443,9 +444,9 @@ absl::Status Parser::TokenAlternatives(const fhir::SearchParamDef& def, const st
       }
       std::optional<fhir::Value> cs = ctx_.code_system(a.system);
       if (!cs) {
-        return BadRequest("the server holds no CodeSystem " + a.system + " to search :" +
-                              modifier + " in",
-                          raw_name);
+        return BadRequest(
+            "the server holds no CodeSystem " + a.system + " to search :" + modifier + " in",
+            raw_name);
       }
       std::vector<std::string> codes =
           modifier == "below" ? CodesBelow(*cs, a.value) : CodesAbove(*cs, a.value);

@@ -1,7 +1,5 @@
 #include "server/app.h"
 
-#include <iostream>
-
 #include "base/status_macros.h"
 #include "engine/bundle_builder.h"
 #include "fhir/json.h"
@@ -25,14 +23,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   // Deployment SearchParameters, and a reindex whenever they change (or one left unfinished).
   TC_RETURN_IF_ERROR(app->repository_->ReloadSearchParameters());
   engine::Repository* repo = app->repository_.get();
-  app->reindexer_ =
-      std::make_unique<engine::Reindexer>(*app->store_, [repo] { return repo->indexer(); });
+  app->reindexer_ = std::make_unique<engine::Reindexer>(
+      *app->store_, [repo] { return repo->indexer(); },
+      [repo] { return repo->ReloadSearchParameters(); });
   engine::Reindexer* reindexer = app->reindexer_.get();
-  app->repository_->OnSearchParametersChanged([repo, reindexer] {
-    absl::Status reloaded = repo->ReloadSearchParameters();
-    if (reloaded.ok()) reloaded = reindexer->Start();
-    if (!reloaded.ok()) std::cerr << "reindex not started: " << reloaded << std::endl;
-  });
+  app->repository_->OnSearchParametersChanged([reindexer] { reindexer->Request(); });
   if (options.resume_reindex) TC_RETURN_IF_ERROR(app->reindexer_->ResumeIfPending());
   rest::FhirApiOptions fo;
   fo.base_path = options.base_path;
