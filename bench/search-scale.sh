@@ -10,7 +10,7 @@
 #
 #   SCALES="10000 100000"  population sizes (patients; ~103 resources each)
 #   PEER_SCALE=10000       0 = no peer
-#   CONC=8 REQUESTS=1000 PEER_REQUESTS=30 SEED=42
+#   CONC=8 REQUESTS=1000 PEER_REQUESTS=10 SEED=42
 #   WORK=build/bench-search   data dirs (kept for EXPLAIN QUERY PLAN) and JSON results
 #   REUSE=1                reuse a loaded data dir of the same scale (skip the load)
 #   BUILD=build/release
@@ -18,11 +18,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build/release}
-SCALES=${SCALES:-"10000 100000"}
+SCALES=${SCALES-"10000 100000"}  # set but empty: no Throughcare run
 PEER_SCALE=${PEER_SCALE:-10000}
 CONC=${CONC:-8}
 REQUESTS=${REQUESTS:-1000}
-PEER_REQUESTS=${PEER_REQUESTS:-30}
+PEER_REQUESTS=${PEER_REQUESTS:-10}
 SEED=${SEED:-42}
 WORK=${WORK:-build/bench-search}
 mkdir -p "$WORK"
@@ -81,7 +81,7 @@ if [[ "$PEER_SCALE" != 0 ]]; then
     node bench/search/load.mjs "http://127.0.0.1:$PORT/fhir" "$PEER_SCALE" "$CONC" "$SEED" | tee "$WORK/peer-load-$PEER_SCALE.json"
     # The peer scans every resource of the type per query: few requests, or this takes hours.
     node bench/search/latency.mjs "http://127.0.0.1:$PORT/fhir" "$PEER_SCALE" --seed "$SEED" \
-      --requests "$PEER_REQUESTS" --warmup 3 --sample 30 --label "medplum-$PEER_SCALE" \
+      --requests "$PEER_REQUESTS" --warmup 2 --sample 30 --label "medplum-$PEER_SCALE" \
       --out "$WORK/peer-$PEER_SCALE.json" || echo "peer latency run failed"
     stop
   fi

@@ -21,7 +21,7 @@ console.log(`\nSearch at scale: ${scales.map((n) => `${int(n)} patients`).join('
             `${peer ? `; Medplum peer at ${int(peerScale)}` : ''}. Times in ms through HTTP, one keep-alive connection.`);
 const head = ['query'];
 for (const n of scales) head.push(`p50 @${k(n)}`, `p99 @${k(n)}`);
-if (scales.length > 1) head.push(`p99 ${k(big)}/${k(small)}`);
+if (scales.length > 1) head.push(`p99 ${k(big)}/${k(small)}`, `p50 ${k(big)}/${k(small)}`);
 head.push('matches');
 if (peer) head.push(`peer p50 @${k(peerScale)}`, `peer p99`, 'peer/tc p50');
 head.push('met (p50 ≤ 2, p99 ≤ 10' + (scales.length > 1 ? ', growth ≤ 1.5' : '') + ')');
@@ -33,7 +33,7 @@ for (const q of tc[big].queries) {
   const byScale = scales.map((n) => tc[n].queries.find((x) => x.name === q.name));
   for (const r of byScale) row.push(fmt(r?.p50), fmt(r?.p99));
   const growth = scales.length > 1 ? byScale[byScale.length - 1].p99 / byScale[0].p99 : null;
-  if (scales.length > 1) row.push(fmt(growth));
+  if (scales.length > 1) row.push(fmt(growth), fmt(byScale[byScale.length - 1].p50 / byScale[0].p50));
   row.push(byScale.map((r) => fmt(r?.matches_mean, 1)).join(' / '));
   const everything = q.name.startsWith('$everything');
   const floor = q.name.startsWith('read ');
