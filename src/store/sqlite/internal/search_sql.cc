@@ -108,47 +108,55 @@ void AppendPrefix(absl::string_view col, const std::string& prefix, SqlBuilder& 
   }
 }
 
-// "SELECT rkey FROM <table> WHERE [type = ? AND] param = ?".
+// "SELECT rkey FROM <table> WHERE [type = ? AND] param = ?", or with `probe` the correlated
+// "SELECT 1 FROM <table> WHERE rkey = c.rkey AND param = ?" (a lookup in the table's primary key
+// (rkey, param, …) for the current row `c`, whose type is already fixed).
 void AppendIndexSelect(Kind kind, const std::string& type, const std::string& param,
-                       SqlBuilder& b) {
-  b.Append(absl::StrCat("SELECT rkey FROM ", TableOf(kind), " WHERE "));
-  if (!type.empty()) b.Append("type = ").Arg(type).Append(" AND ");
+                       SqlBuilder& b, bool probe = false) {
+  if (probe) {
+    b.Append(absl::StrCat("SELECT 1 FROM ", TableOf(kind), " WHERE rkey = c.rkey AND "));
+  } else {
+    b.Append(absl::StrCat("SELECT rkey FROM ", TableOf(kind), " WHERE "));
+    if (!type.empty()) b.Append("type = ").Arg(type).Append(" AND ");
+  }
   b.Append("param = ").Arg(param);
 }
 
 absl::Status AppendQueryKeys(const SearchQuery& q, int depth, SqlBuilder& b);
 
-// Appends one subquery selecting the rkeys that match one alternative of a criterion.
+// Appends one subquery selecting the rkeys that match one alternative of a criterion (with
+// `probe`, a correlated subquery with a row when `c` matches; not for chains).
 absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative& alt,
-                               const std::string& type, int depth, SqlBuilder& b) {
+                               const std::string& type, int depth, SqlBuilder& b,
+                               bool probe = false) {
   const std::string& param = alt.param.empty() ? c.param : alt.param;
   switch (c.match) {
     case Match::kTokenCode:
-      AppendIndexSelect(Kind::kToken, type, param, b);
+      AppendIndexSelect(Kind::kToken, type, param, b, probe);
       // `system|` (no code) matches any code in the system.
       if (!alt.value.empty() || !alt.has_system) b.Append(" AND value = ").Arg(alt.value);
       if (alt.has_system) b.Append(" AND system = ").Arg(alt.system);
       return absl::OkStatus();
     case Match::kTokenPrefix:
-      AppendIndexSelect(Kind::kToken, type, param, b);
+      AppendIndexSelect(Kind::kToken, type, param, b, probe);
       AppendPrefix("value", alt.value, b);
       return absl::OkStatus();
     case Match::kStringPrefix:
-      AppendIndexSelect(Kind::kString, type, param, b);
+      AppendIndexSelect(Kind::kString, type, param, b, probe);
       AppendPrefix("value", alt.value, b);
       return absl::OkStatus();
     case Match::kStringExact:
       // `system` holds the normalised form (for the index), `value` the text as written.
-      AppendIndexSelect(Kind::kString, type, param, b);
+      AppendIndexSelect(Kind::kString, type, param, b, probe);
       if (!alt.system.empty()) b.Append(" AND value = ").Arg(alt.system);
       b.Append(" AND raw = ").Arg(alt.value);
       return absl::OkStatus();
     case Match::kStringContains:
-      AppendIndexSelect(Kind::kString, type, param, b);
+      AppendIndexSelect(Kind::kString, type, param, b, probe);
       b.Append(" AND instr(value, ").Arg(alt.value).Append(") > 0");
       return absl::OkStatus();
     case Match::kReference:
-      AppendIndexSelect(Kind::kReference, type, param, b);
+      AppendIndexSelect(Kind::kReference, type, param, b, probe);
       b.Append(" AND target_id = ").Arg(alt.value);
       if (!alt.system.empty()) b.Append(" AND target_type = ").Arg(alt.system);
       return absl::OkStatus();
@@ -156,19 +164,19 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
       if (c.kind != Kind::kDate && c.kind != Kind::kNumber) {
         return absl::InvalidArgumentError("range criterion on a non-range index");
       }
-      AppendIndexSelect(c.kind, type, param, b);
+      AppendIndexSelect(c.kind, type, param, b, probe);
       b.Append(" AND ");
       AppendRange(alt, "low", "high", b);
       return absl::OkStatus();
     case Match::kQuantity:
-      AppendIndexSelect(Kind::kQuantity, type, param, b);
+      AppendIndexSelect(Kind::kQuantity, type, param, b, probe);
       if (!alt.value.empty()) b.Append(" AND code = ").Arg(alt.value);
       if (alt.has_system) b.Append(" AND system = ").Arg(alt.system);
       b.Append(" AND ");
       AppendRange(alt, "low", "high", b);
       return absl::OkStatus();
     case Match::kComposite:
-      AppendIndexSelect(Kind::kComposite, type, param, b);
+      AppendIndexSelect(Kind::kComposite, type, param, b, probe);
       b.Append(" AND a_value = ").Arg(alt.value);
       if (alt.has_system) b.Append(" AND a_system = ").Arg(alt.system);
       switch (alt.second) {
@@ -189,7 +197,7 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
       }
       return absl::OkStatus();
     case Match::kMissing:
-      AppendIndexSelect(c.kind, type, param, b);
+      AppendIndexSelect(c.kind, type, param, b, probe);
       return absl::OkStatus();
     case Match::kChain: {
       if (!alt.sub) return absl::InvalidArgumentError("chain without a target query");
@@ -244,8 +252,8 @@ bool CanDrive(const Criterion& c) {
 absl::Status AppendCriterion(const Criterion& c, const std::string& type, int depth,
                              SqlBuilder& b) {
   if (c.match == Match::kMissing) {  // no alternatives: the parameter has rows or not
-    b.Append(c.negate ? " AND c.rkey NOT IN (" : " AND c.rkey IN (");
-    AppendIndexSelect(c.kind, type, c.param, b);
+    b.Append(c.negate ? " AND NOT EXISTS (" : " AND EXISTS (");
+    AppendIndexSelect(c.kind, type, c.param, b, /*probe=*/true);
     b.Append(")");
     return absl::OkStatus();
   }
@@ -268,6 +276,19 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
     for (size_t i = 0; i < c.any_of.size(); ++i) {
       if (i > 0) b.Append(" OR ");
       AppendRange(c.any_of[i], "c.last_updated", "c.last_updated", b);
+    }
+    b.Append(")");
+    return absl::OkStatus();
+  }
+  if (c.match != Match::kChain && c.match != Match::kReverseChain) {
+    // A criterion that does not drive filters the driver's candidates: one primary-key probe per
+    // candidate and alternative. (`c.rkey IN (SELECT rkey …)` would make SQLite materialise
+    // every match in the store first, so the cost grew with the store, not with the answer.)
+    b.Append(c.negate ? " AND NOT (" : " AND (");
+    for (size_t i = 0; i < c.any_of.size(); ++i) {
+      b.Append(i > 0 ? " OR EXISTS (" : "EXISTS (");
+      TC_RETURN_IF_ERROR(AppendAlternative(c, c.any_of[i], type, depth, b, /*probe=*/true));
+      b.Append(")");
     }
     b.Append(")");
     return absl::OkStatus();
