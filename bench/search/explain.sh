@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # EXPLAIN QUERY PLAN and timing, straight on a loaded store (read-only), of the page SELECTs the
-# SQLite backend builds for the slow clinician queries (as src/store/sqlite/internal/search_sql.cc
-# writes them at the time of writing), each next to a variant where the criteria that do not drive
+# SQLite backend builds for the slow clinician queries ("as built": as
+# src/store/sqlite/internal/search_sql.cc wrote them before non-driving criteria became EXISTS
+# probes; chains and _has still are), each next to a variant where the criteria that do not drive
 # the search are correlated EXISTS probes of the index tables' primary keys (rkey, param, …)
 # instead of `c.rkey IN (SELECT rkey …)` lists, which SQLite materialises in full (every
 # matching row of the whole store) before the first row comes out.
