@@ -1,16 +1,19 @@
 # Throughcare: the two commands (README) and the longer runs.
 #   make run    install what is missing, build (release), load demo data on first start, serve
 #   make test   install what is missing, build, run every test through CTest
-#   make bench  benchmarks (prints each figure; see docs/performance.md)
+#   make bench  benchmarks (prints each figure; see docs/performance.md), then search at scale
+#               (SEARCH_SCALES patients; 100,000 is ~10 M resources: hours and tens of GB)
+#   make bench-search  only the search-at-scale benchmark (bench/search-scale.sh)
 #   make fuzz   libFuzzer targets (clang), FUZZ_SECONDS each
 SHELL := /bin/bash
 JOBS ?= 2
 PORT ?= 8080
 DATA ?= var
+SEARCH_SCALES ?= 10000 100000
 RELEASE_DIR := build/release
 DEBUG_DIR := build/debug
 
-.PHONY: deps build run test test-sanitize bench fuzz clean format
+.PHONY: deps build run test test-sanitize bench bench-search fuzz clean format
 
 deps:
 	@scripts/install-deps
@@ -36,6 +39,10 @@ test-sanitize: deps
 
 bench: build
 	bench/run-all.sh
+	SCALES="$(SEARCH_SCALES)" bench/search-scale.sh
+
+bench-search: build
+	SCALES="$(SEARCH_SCALES)" bench/search-scale.sh
 
 fuzz: deps
 	scripts/run-fuzz

