@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "store/sqlite/internal/row_match.h"
 
 namespace tc::store::sqlite_internal {
 namespace {
@@ -270,7 +271,7 @@ absl::Status RegisterIndexFunctions(Connection& conn) {
       sqlite3_create_function_v2(conn.raw(), "tc_sort_value", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                  nullptr, SortValue, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return conn.Error(rc, "register tc_sort_value");
-  return absl::OkStatus();
+  return RegisterMatchFunction(conn);
 }
 
 }  // namespace tc::store::sqlite_internal

@@ -14,6 +14,7 @@
 #include "base/status_macros.h"
 #include "store/sqlite/internal/index_rows.h"
 #include "store/sqlite/internal/queries.h"
+#include "store/sqlite/internal/row_match.h"
 #include "store/sqlite/internal/sql_builder.h"
 #include "store/sqlite/internal/time_units.h"
 
@@ -274,6 +275,13 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
       AppendRange(c.any_of[i], "c.last_updated", "c.last_updated", b);
     }
     b.Append(")");
+    return absl::OkStatus();
+  }
+  if (MatchableByRows(c.match) && !type.empty()) {
+    // Tested on each candidate's own rows (row_match.h), not by listing every match.
+    TC_ASSIGN_OR_RETURN(std::string spec, EncodeMatchSpec(c, type));
+    b.Append(" AND tc_match((SELECT rows FROM resource_index_rows WHERE rkey = c.rkey), ");
+    b.BlobArg(std::move(spec)).Append(c.negate ? ") = 0" : ") = 1");
     return absl::OkStatus();
   }
   b.Append(" AND c.rkey").Append(in);

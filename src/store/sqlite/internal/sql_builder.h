@@ -33,6 +33,12 @@ class SqlBuilder {
     args_.emplace_back(value);
     return *this;
   }
+  // Appends a `?` placeholder bound to `bytes` as a BLOB.
+  SqlBuilder& BlobArg(std::string bytes) {
+    sql_.push_back('?');
+    args_.emplace_back(Blob{std::move(bytes)});
+    return *this;
+  }
   SqlBuilder& Arg(double value) {
     sql_.push_back('?');
     args_.emplace_back(value);
@@ -49,6 +55,8 @@ class SqlBuilder {
       const int index = static_cast<int>(i) + 1;
       if (const auto* s = std::get_if<std::string>(&args_[i])) {
         st.BindText(index, *s);
+      } else if (const auto* blob = std::get_if<Blob>(&args_[i])) {
+        st.BindBlob(index, blob->bytes);
       } else if (const auto* d = std::get_if<double>(&args_[i])) {
         st.BindDouble(index, *d);
       } else {
@@ -59,8 +67,11 @@ class SqlBuilder {
   }
 
  private:
+  struct Blob {
+    std::string bytes;
+  };
   std::string sql_;
-  std::vector<std::variant<int64_t, double, std::string>> args_;
+  std::vector<std::variant<int64_t, double, std::string, Blob>> args_;
 };
 
 }  // namespace tc::store::sqlite_internal
