@@ -102,6 +102,11 @@ test('chains, _has, _include, paging and $everything over one patient record', a
     assert.equal((await get('/Observation?subject:Patient.organization.name=hmp&_summary=count')).json.total, 5);
     assert.deepEqual(ids((await get('/Patient?_has:Observation:subject:value-quantity=gt95')).json), [`Patient/${pat.id}`]);
     assert.equal((await get('/Patient?_has:Observation:subject:value-quantity=gt200&_summary=count')).json.total, 0);
+    // With a more selective criterion driving, _has is tested per candidate: same answers.
+    const orgRef = `organization=Organization/${org.id}`;
+    assert.deepEqual(ids((await get(`/Patient?_has:Observation:subject:value-quantity=gt95&${orgRef}`)).json), [`Patient/${pat.id}`]);
+    assert.equal((await get(`/Patient?_has:Observation:subject:value-quantity=gt200&${orgRef}&_summary=count`)).json.total, 0);
+    assert.equal((await get(`/Patient?_has:Observation:subject:code:not=8867-4&${orgRef}&_summary=count`)).json.total, 0);
     // UCUM units compare in base units: 60..100 /min is 1..1.67 /s.
     const perSecond = (await get('/Observation?value-quantity=gt1.5|http://unitsofmeasure.org|/s')).json;
     assert.deepEqual(perSecond.entry.map((e) => e.resource.valueQuantity.value), [100]);

@@ -241,6 +241,59 @@ bool CanDrive(const Criterion& c) {
          c.match != Match::kLastUpdated && c.match != Match::kMissing;
 }
 
+// How few rows a criterion is expected to match, without statistics (lower drives first):
+// identifiers and references name one or a few resources; exact dates and codes few; string
+// prefixes and code sets many; chains and reverse chains run a whole search first.
+int DriverRank(const Criterion& c) {
+  const bool one = c.any_of.size() == 1;
+  switch (c.match) {
+    case Match::kReference:
+      return 0;
+    case Match::kTokenCode:
+      return one && c.any_of[0].has_system && !c.any_of[0].value.empty() ? 1 : 4;
+    case Match::kStringExact:
+      return 2;
+    case Match::kRange:
+      return one && c.any_of[0].comparator == Comparator::kEq ? 2 : 6;
+    case Match::kComposite:
+    case Match::kQuantity:
+      return 5;
+    case Match::kStringPrefix:
+      return one && c.any_of[0].value.size() >= 4 ? 3 : 6;
+    case Match::kChain:
+      return 7;
+    case Match::kReverseChain:
+      return 8;
+    default:
+      return 9;
+  }
+}
+
+// A reverse chain (_has) that does not drive: for the candidate `c`, some resource referring
+// to it through the parameter matches the inner search — found through the references to `c`
+// and tested on their own rows. Only when every inner criterion can be tested that way.
+bool AppendReverseChainProbe(const Criterion& c, const std::string& type, SqlBuilder& b) {
+  if (c.negate || c.any_of.size() != 1 || !c.any_of[0].sub) return false;
+  const SearchQuery& sub = *c.any_of[0].sub;
+  if (sub.type.empty() || !sub.compartment.empty() || sub.updated_since) return false;
+  std::vector<std::string> specs;
+  for (const Criterion& inner : sub.all_of) {
+    if (!MatchableByRows(inner.match)) return false;
+    absl::StatusOr<std::string> spec = EncodeMatchSpec(inner, sub.type);
+    if (!spec.ok()) return false;
+    specs.push_back(*std::move(spec));
+  }
+  b.Append(" AND EXISTS (SELECT 1 FROM idx_reference r INDEXED BY idx_reference_search");
+  b.Append(" WHERE r.pid = ").Arg(ParamKey(sub.type, c.param));
+  b.Append(" AND r.target_id = c.id AND r.target_type = ").Arg(type);
+  for (size_t i = 0; i < specs.size(); ++i) {
+    b.Append(" AND tc_match((SELECT rows FROM resource_index_rows WHERE rkey = r.rkey), ");
+    b.BlobArg(std::move(specs[i])).Append(sub.all_of[i].negate ? ") = 0" : ") = 1");
+  }
+  b.Append(")");
+  return true;
+}
+
 // Appends " AND <condition>" for one criterion.
 absl::Status AppendCriterion(const Criterion& c, const std::string& type, int depth,
                              SqlBuilder& b) {
@@ -277,6 +330,9 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
     b.Append(")");
     return absl::OkStatus();
   }
+  if (c.match == Match::kReverseChain && !type.empty() && AppendReverseChainProbe(c, type, b)) {
+    return absl::OkStatus();
+  }
   if (MatchableByRows(c.match) && !type.empty()) {
     // Tested on each candidate's own rows (row_match.h), not by listing every match.
     TC_ASSIGN_OR_RETURN(std::string spec, EncodeMatchSpec(c, type));
@@ -295,8 +351,10 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
 // scans every resource of the type and tests each against the criteria:
 //   * with an _id criterion, the ids are looked up by primary key;
 //   * else with a compartment, the compartment's resources are read by (compartment, rkey);
-//   * else with an index criterion that can drive, its matches drive: each is looked up by rkey
-//     (so the cost follows the number of matches, not of resources), the others filter;
+//   * else the index criterion expected to match fewest (DriverRank) drives: each match is
+//     looked up by rkey (so the cost follows the number of matches, not of resources); the
+//     others are tested on each candidate's own rows (tc_match, row_match.h), reverse chains
+//     through the references to the candidate;
 //   * else every current resource of the type is read, in rkey order.
 absl::Status AppendSearchFromWhere(const SearchQuery& q, bool with_content, int depth,
                                    SqlBuilder& b) {
@@ -313,8 +371,11 @@ absl::Status AppendSearchFromWhere(const SearchQuery& q, bool with_content, int 
     if (c.match == Match::kId && !c.negate) by_id = true;
   }
   if (!by_id && q.compartment.empty()) {
-    for (size_t i = 0; i < q.all_of.size() && driver < 0; ++i) {
-      if (CanDrive(q.all_of[i])) driver = static_cast<int>(i);
+    for (size_t i = 0; i < q.all_of.size(); ++i) {
+      if (!CanDrive(q.all_of[i])) continue;
+      if (driver < 0 || DriverRank(q.all_of[i]) < DriverRank(q.all_of[driver])) {
+        driver = static_cast<int>(i);
+      }
     }
   }
   if (driver >= 0) {
