@@ -110,25 +110,29 @@ void SortValue(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const int64_t pid = sqlite3_value_int64(argv[1]);
   const int kind = sqlite3_value_int(argv[2]);
   const bool desc = sqlite3_value_int(argv[3]) != 0;
-  absl::StatusOr<std::vector<KeyedRow>> rows =
-      DecodeRows(absl::string_view(static_cast<const char*>(data), data ? size : 0));
-  if (!rows.ok() || !KnownKind(kind)) {
+  if (!KnownKind(kind)) {
     sqlite3_result_null(ctx);
     return;
   }
   const bool range = kKinds[kind].range;
-  std::optional<std::string> text;
+  std::optional<absl::string_view> text;
   std::optional<double> number;
-  for (const KeyedRow& r : *rows) {
-    if (r.pid != pid || static_cast<int>(r.kind) != kind) continue;
-    if (range) {
-      const double v = desc ? r.high : r.low;
-      if (!number || (desc ? v > *number : v < *number)) number = v;
-    } else {
-      // Token / uri: the code; string: the folded value; reference: the target id.
-      const std::string& v = r.kind == Kind::kString ? r.t[0] : r.t[1];
-      if (!text || (desc ? v > *text : v < *text)) text = v;
-    }
+  const bool ok = ForEachRow(
+      absl::string_view(static_cast<const char*>(data), data ? size : 0), [&](const RowView& r) {
+        if (r.pid != pid || static_cast<int>(r.kind) != kind) return false;
+        if (range) {
+          const double v = desc ? r.high : r.low;
+          if (!number || (desc ? v > *number : v < *number)) number = v;
+        } else {
+          // Token / uri: the code; string: the folded value; reference: the target id.
+          const absl::string_view v = r.kind == Kind::kString ? r.t[0] : r.t[1];
+          if (!text || (desc ? v > *text : v < *text)) text = v;
+        }
+        return false;
+      });
+  if (!ok) {
+    sqlite3_result_null(ctx);
+    return;
   }
   if (number) {
     sqlite3_result_double(ctx, *number);
@@ -212,27 +216,43 @@ std::string EncodeRows(const std::vector<KeyedRow>& rows) {
   return out;
 }
 
-absl::StatusOr<std::vector<KeyedRow>> DecodeRows(absl::string_view in) {
-  std::vector<KeyedRow> rows;
-  auto bad = [] { return absl::DataLossError("stored index rows are corrupt"); };
+bool ForEachRow(absl::string_view in, absl::FunctionRef<bool(const RowView&)> fn) {
+  RowView r;
   while (!in.empty()) {
-    KeyedRow& r = rows.emplace_back();
     const int kind = static_cast<unsigned char>(in.front());
     in.remove_prefix(1);
-    if (!KnownKind(kind)) return bad();
+    if (!KnownKind(kind)) return false;
     r.kind = static_cast<Kind>(kind);
     uint64_t pid = 0;
-    if (!GetVarint(in, &pid)) return bad();
+    if (!GetVarint(in, &pid)) return false;
     r.pid = static_cast<int64_t>(pid);
     const KindSql& k = kKinds[kind];
+    for (int i = 0; i < 4; ++i) r.t[i] = absl::string_view();
     for (int i = 0; i < k.texts; ++i) {
       uint64_t n = 0;
-      if (!GetVarint(in, &n) || n > in.size()) return bad();
-      r.t[i] = std::string(in.substr(0, n));
+      if (!GetVarint(in, &n) || n > in.size()) return false;
+      r.t[i] = in.substr(0, n);
       in.remove_prefix(n);
     }
-    if (k.range && (!GetDouble(in, &r.low) || !GetDouble(in, &r.high))) return bad();
+    r.low = r.high = 0;
+    if (k.range && (!GetDouble(in, &r.low) || !GetDouble(in, &r.high))) return false;
+    if (fn(r)) return true;
   }
+  return true;
+}
+
+absl::StatusOr<std::vector<KeyedRow>> DecodeRows(absl::string_view in) {
+  std::vector<KeyedRow> rows;
+  const bool ok = ForEachRow(in, [&](const RowView& v) {
+    KeyedRow& r = rows.emplace_back();
+    r.kind = v.kind;
+    r.pid = v.pid;
+    for (int i = 0; i < 4; ++i) r.t[i] = std::string(v.t[i]);
+    r.low = v.low;
+    r.high = v.high;
+    return false;
+  });
+  if (!ok) return absl::DataLossError("stored index rows are corrupt");
   return rows;
 }
 

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -43,6 +44,19 @@ struct KeyedRow {
 
 // The stored form of `row` of a resource of type `type`. InvalidArgument for an unknown kind.
 absl::StatusOr<KeyedRow> ToKeyedRow(absl::string_view type, const IndexRow& row);
+
+// One encoded row seen in place (the texts point into the encoding).
+struct RowView {
+  IndexRow::Kind kind = IndexRow::Kind::kToken;
+  int64_t pid = 0;
+  std::array<absl::string_view, 4> t;
+  double low = 0;
+  double high = 0;
+};
+
+// Calls `fn` on each row of `blob` without copying, until it returns true (stop). Returns
+// false when `blob` is not an encoding.
+bool ForEachRow(absl::string_view blob, absl::FunctionRef<bool(const RowView&)> fn);
 
 // Encodes sorted, unique rows; decodes them (DataLoss when `blob` is not an encoding).
 std::string EncodeRows(const std::vector<KeyedRow>& rows);

@@ -91,8 +91,8 @@ std::unique_ptr<Spec> DecodeSpec(const char* p, size_t n) {
   return r.done() ? std::move(spec) : nullptr;
 }
 
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
+bool StartsWith(absl::string_view s, const std::string& prefix) {
+  return s.substr(0, prefix.size()) == prefix;
 }
 
 // The search-prefix semantics of AppendRange (search_sql.cc), on one row's range.
@@ -121,7 +121,7 @@ bool InRange(const Alt& a, double rl, double rh) {
   return false;
 }
 
-bool RowMatches(Match match, const Alt& a, const KeyedRow& r) {
+bool RowMatches(Match match, const Alt& a, const RowView& r) {
   switch (match) {
     case Match::kTokenCode:
       return (a.value.empty() && a.has_system ? true : r.t[1] == a.value) &&
@@ -133,7 +133,7 @@ bool RowMatches(Match match, const Alt& a, const KeyedRow& r) {
     case Match::kStringExact:
       return r.t[1] == a.value;
     case Match::kStringContains:
-      return r.t[0].find(a.value) != std::string::npos;
+      return r.t[0].find(a.value) != absl::string_view::npos;
     case Match::kReference:
       return r.t[1] == a.value && (a.system.empty() || r.t[0] == a.system);
     case Match::kRange:
@@ -166,16 +166,21 @@ void DeleteSpec(void* p) { delete static_cast<Spec*>(p); }
 // not a valid encoding.
 int Evaluate(const Spec& spec, sqlite3_value* rows_value) {
   const void* blob = sqlite3_value_blob(rows_value);
-  absl::StatusOr<std::vector<KeyedRow>> rows = DecodeRows(absl::string_view(
-      static_cast<const char*>(blob), blob ? sqlite3_value_bytes(rows_value) : 0));
-  if (!rows.ok()) return -1;
-  for (const KeyedRow& r : *rows) {
-    if (r.kind != spec.kind) continue;
-    for (const Alt& a : spec.alts) {
-      if (a.pid == r.pid && RowMatches(spec.match, a, r)) return 1;
-    }
-  }
-  return 0;
+  bool found = false;
+  const bool ok = ForEachRow(
+      absl::string_view(static_cast<const char*>(blob), blob ? sqlite3_value_bytes(rows_value) : 0),
+      [&](const RowView& r) {
+        if (r.kind != spec.kind) return false;
+        for (const Alt& a : spec.alts) {
+          if (a.pid == r.pid && RowMatches(spec.match, a, r)) {
+            found = true;
+            return true;
+          }
+        }
+        return false;
+      });
+  if (!ok) return -1;
+  return found ? 1 : 0;
 }
 
 void MatchFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
