@@ -269,6 +269,40 @@ int DriverRank(const Criterion& c) {
   }
 }
 
+// For a criterion every alternative of which names one exact key (token system|code, reference
+// Type/id), appends " AND [NOT] EXISTS (…)" probing the index's primary key for the resource
+// `rkey_expr` (one B-tree seek per alternative, no decoding). False when it does not apply.
+bool PointProbeApplies(const Criterion& c, const std::string& type) {
+  if (c.any_of.empty() || type.empty()) return false;
+  for (const Criterion::Alternative& a : c.any_of) {
+    if (c.match == Match::kTokenCode && (!a.has_system || a.value.empty())) return false;
+    if (c.match == Match::kReference && a.system.empty()) return false;
+    if (c.match != Match::kTokenCode && c.match != Match::kReference) return false;
+  }
+  return true;
+}
+
+bool AppendPointProbe(const Criterion& c, const std::string& type, absl::string_view rkey_expr,
+                      SqlBuilder& b) {
+  if (!PointProbeApplies(c, type)) return false;
+  b.Append(c.negate ? " AND NOT EXISTS (" : " AND EXISTS (");
+  for (size_t i = 0; i < c.any_of.size(); ++i) {
+    const Criterion::Alternative& a = c.any_of[i];
+    const std::string& param = a.param.empty() ? c.param : a.param;
+    if (i > 0) b.Append(" UNION ALL ");
+    if (c.match == Match::kTokenCode) {
+      b.Append("SELECT 1 FROM idx_token WHERE pid = ").Arg(ParamKey(type, param));
+      b.Append(" AND value = ").Arg(a.value).Append(" AND system = ").Arg(a.system);
+    } else {
+      b.Append("SELECT 1 FROM idx_reference WHERE pid = ").Arg(ParamKey(type, param));
+      b.Append(" AND target_type = ").Arg(a.system).Append(" AND target_id = ").Arg(a.value);
+    }
+    b.Append(absl::StrCat(" AND rkey = ", rkey_expr));
+  }
+  b.Append(")");
+  return true;
+}
+
 // A reverse chain (_has) that does not drive: for the candidate `c`, some resource referring
 // to it through the parameter matches the inner search — found through the references to `c`
 // and tested on their own rows. Only when every inner criterion can be tested that way.
@@ -276,19 +310,28 @@ bool AppendReverseChainProbe(const Criterion& c, const std::string& type, SqlBui
   if (c.negate || c.any_of.size() != 1 || !c.any_of[0].sub) return false;
   const SearchQuery& sub = *c.any_of[0].sub;
   if (sub.type.empty() || !sub.compartment.empty() || sub.updated_since) return false;
-  std::vector<std::string> specs;
+  std::vector<std::optional<std::string>> specs;  // tc_match specs where no point probe applies
   for (const Criterion& inner : sub.all_of) {
     if (!MatchableByRows(inner.match)) return false;
+    if (PointProbeApplies(inner, sub.type)) {
+      specs.emplace_back();
+      continue;
+    }
     absl::StatusOr<std::string> spec = EncodeMatchSpec(inner, sub.type);
     if (!spec.ok()) return false;
-    specs.push_back(*std::move(spec));
+    specs.emplace_back(*std::move(spec));
   }
   b.Append(" AND EXISTS (SELECT 1 FROM idx_reference r INDEXED BY idx_reference_search");
   b.Append(" WHERE r.pid = ").Arg(ParamKey(sub.type, c.param));
   b.Append(" AND r.target_id = c.id AND r.target_type = ").Arg(type);
-  for (size_t i = 0; i < specs.size(); ++i) {
+  for (size_t i = 0; i < sub.all_of.size(); ++i) {
+    const Criterion& inner = sub.all_of[i];
+    if (!specs[i]) {
+      AppendPointProbe(inner, sub.type, "r.rkey", b);
+      continue;
+    }
     b.Append(" AND tc_match((SELECT rows FROM resource_index_rows WHERE rkey = r.rkey), ");
-    b.BlobArg(std::move(specs[i])).Append(sub.all_of[i].negate ? ") = 0" : ") = 1");
+    b.BlobArg(*std::move(specs[i])).Append(inner.negate ? ") = 0" : ") = 1");
   }
   b.Append(")");
   return true;
@@ -333,6 +376,7 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
   if (c.match == Match::kReverseChain && !type.empty() && AppendReverseChainProbe(c, type, b)) {
     return absl::OkStatus();
   }
+  if (AppendPointProbe(c, type, "c.rkey", b)) return absl::OkStatus();
   if (MatchableByRows(c.match) && !type.empty()) {
     // Tested on each candidate's own rows (row_match.h), not by listing every match.
     TC_ASSIGN_OR_RETURN(std::string spec, EncodeMatchSpec(c, type));
