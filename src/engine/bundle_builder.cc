@@ -88,6 +88,21 @@ Value SearchPaging(const std::string& base_url, const std::string& path,
   return links;
 }
 
+// The outcome entry listing ignored search parameters (lenient handling).
+Value IgnoredEntry(const std::vector<std::string>& ignored) {
+  fhir::Issues issues;
+  for (const std::string& name : ignored) {
+    issues.push_back(fhir::Issue{fhir::Issue::Severity::kWarning, "not-supported",
+                                 "search parameter ignored: " + name, ""});
+  }
+  Value entry = Value::Object();
+  entry.Set("resource", OperationOutcome(issues));
+  Value search = Value::Object();
+  search.Set("mode", Value::String("outcome"));
+  entry.Set("search", std::move(search));
+  return entry;
+}
+
 Value ParseStored(const std::string& content) {
   absl::StatusOr<Value> v = fhir::ParseJson(content);
   return v.ok() ? std::move(*v) : Value::Object();
@@ -143,21 +158,47 @@ Value SearchsetBundle(const std::string& base_url, const std::string& path,
       entries.Append(std::move(entry));
     }
   }
-  if (!outcome.ignored.empty()) {
-    fhir::Issues issues;
-    for (const std::string& name : outcome.ignored) {
-      issues.push_back(fhir::Issue{fhir::Issue::Severity::kWarning, "not-supported",
-                                   "search parameter ignored: " + name, ""});
-    }
-    Value entry = Value::Object();
-    entry.Set("resource", OperationOutcome(issues));
-    Value search = Value::Object();
-    search.Set("mode", Value::String("outcome"));
-    entry.Set("search", std::move(search));
-    entries.Append(std::move(entry));
-  }
+  if (!outcome.ignored.empty()) entries.Append(IgnoredEntry(outcome.ignored));
   if (entries.size() > 0) bundle.Set("entry", std::move(entries));
   return bundle;
+}
+
+std::string SearchsetBundleJson(const std::string& base_url, const std::string& path,
+                                const SearchOutcome& outcome, int64_t count, int64_t offset) {
+  Value head = Value::Object();
+  head.Set("resourceType", Value::String("Bundle"));
+  head.Set("type", Value::String("searchset"));
+  if (outcome.total >= 0) head.Set("total", Value::Integer(outcome.total));
+  head.Set("link", SearchPaging(base_url, path, outcome, count, offset));
+  std::string out = fhir::WriteJson(head);
+  out.pop_back();  // the closing brace: entries follow
+  const bool any =
+      !outcome.matches.empty() || !outcome.included.empty() || !outcome.ignored.empty();
+  if (any) {
+    out += ",\"entry\":[";
+    bool first = true;
+    for (const auto* list : {&outcome.matches, &outcome.included}) {
+      const char* mode = list == &outcome.matches ? "match" : "include";
+      for (const ReadResult& r : *list) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += "{\"fullUrl\":";
+        out += fhir::WriteJson(Value::String(base_url + "/" + r.type + "/" + r.id));
+        out += ",\"resource\":";
+        out += r.content;
+        out += ",\"search\":{\"mode\":\"";
+        out += mode;
+        out += "\"}}";
+      }
+    }
+    if (!outcome.ignored.empty()) {
+      if (!first) out.push_back(',');
+      out += fhir::WriteJson(IgnoredEntry(outcome.ignored));
+    }
+    out.push_back(']');
+  }
+  out.push_back('}');
+  return out;
 }
 
 Value HistoryBundle(const std::string& base_url, const std::string& path,

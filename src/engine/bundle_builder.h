@@ -18,6 +18,11 @@ namespace tc::engine {
 fhir::Value SearchsetBundle(const std::string& base_url, const std::string& path,
                             const SearchOutcome& outcome, int64_t count, int64_t offset);
 
+// The same Bundle as JSON text (exactly WriteJson(SearchsetBundle(...))), built by copying each
+// stored resource in as it is: no parse and re-serialisation of the results.
+std::string SearchsetBundleJson(const std::string& base_url, const std::string& path,
+                                const SearchOutcome& outcome, int64_t count, int64_t offset);
+
 // `path` is "Patient/1/_history", "Patient/_history" or "_history".
 fhir::Value HistoryBundle(const std::string& base_url, const std::string& path,
                           const store::HistoryPage& page, const QueryParams& used, int64_t count,

@@ -5,6 +5,7 @@
 
 #include "base/clock.h"
 #include "base/random.h"
+#include "engine/bundle_builder.h"
 #include "engine/errors.h"
 #include "fhir/json.h"
 #include "gtest/gtest.h"
@@ -261,9 +262,12 @@ namespace {
 // A quantity search without a unit compares with the value as written: the UCUM-canonical index
 // rows (values in base units, 16.2 kg/m2 = 16200 g/m2) must not answer it.
 TEST_F(RepositoryTest, QuantityWithoutUnitIgnoresCanonicalRows) {
-  ASSERT_TRUE(repo_->Create("Observation", Json(R"({"resourceType":"Observation","status":"final",
+  ASSERT_TRUE(repo_
+                  ->Create("Observation", Json(R"({"resourceType":"Observation","status":"final",
       "code":{"text":"BMI"},"valueQuantity":{"value":16.2,"unit":"kg/m2",
-      "system":"http://unitsofmeasure.org","code":"kg/m2"}})"), {}).ok());
+      "system":"http://unitsofmeasure.org","code":"kg/m2"}})"),
+                           {})
+                  .ok());
   auto count = [&](const char* value) {
     absl::StatusOr<SearchOutcome> s = repo_->Search("Observation", {{"value-quantity", value}}, {});
     EXPECT_TRUE(s.ok()) << s.status();
@@ -274,6 +278,44 @@ TEST_F(RepositoryTest, QuantityWithoutUnitIgnoresCanonicalRows) {
   EXPECT_EQ(count("lt17"), 1u);
   EXPECT_EQ(count("16200|http://unitsofmeasure.org|g/m2"), 1u);  // UCUM conversion still applies
   EXPECT_EQ(count("16.2|http://unitsofmeasure.org|kg/m2"), 1u);
+}
+
+}  // namespace
+}  // namespace tc::engine
+
+namespace tc::engine {
+namespace {
+
+// The spliced searchset JSON (stored resources copied in) is byte for byte the tree-written one,
+// with matches, includes, paging links and an outcome entry.
+TEST_F(RepositoryTest, SearchsetBundleJsonEqualsTheWrittenTree) {
+  absl::StatusOr<WriteResult> p = repo_->Create(
+      "Patient", Json(R"({"resourceType":"Patient","name":[{"family":"Ünal \"Q\""}]})"), {});
+  ASSERT_TRUE(p.ok()) << p.status();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(repo_
+                    ->Create("Observation",
+                             *ParseJson(R"({"resourceType":"Observation","status":"final",
+                               "code":{"text":"x"},"valueQuantity":{"value":1.50},
+                               "subject":{"reference":"Patient/)" +
+                                        p->id + R"("}})"),
+                             {})
+                    .ok());
+  }
+  SearchOptions so;
+  so.count = 2;
+  absl::StatusOr<SearchOutcome> r =
+      repo_->Search("Observation", {{"_include", "Observation:subject"}, {"bogus", "1"}}, so);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->included.size(), 1u);
+  ASSERT_FALSE(r->next_cursor.empty());
+  const std::string base = "http://h/fhir";
+  EXPECT_EQ(SearchsetBundleJson(base, "Observation", *r, 2, 0),
+            fhir::WriteJson(SearchsetBundle(base, "Observation", *r, 2, 0)));
+  SearchOutcome empty;
+  empty.total = -1;
+  EXPECT_EQ(SearchsetBundleJson(base, "Patient", empty, 2, 0),
+            fhir::WriteJson(SearchsetBundle(base, "Patient", empty, 2, 0)));
 }
 
 }  // namespace

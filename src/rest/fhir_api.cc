@@ -107,6 +107,20 @@ std::shared_ptr<const FhirApi::Capability> FhirApi::CurrentCapability() {
   return capability_;
 }
 
+void FhirApi::WriteSearchset(const std::string& path, const engine::SearchOutcome& found,
+                             int64_t count, int64_t offset, const OutputOptions& output,
+                             http::Response& response) const {
+  if (output.Verbatim()) {  // stored resources copied in as they are
+    response.body = engine::SearchsetBundleJson(options_.base_url, path, found, count, offset);
+    response.SetHeader("Content-Type", ContentTypeOf(Format::kJson));
+    return;
+  }
+  Value bundle = engine::SearchsetBundle(options_.base_url, path, found, count, offset);
+  if (output.summary == "count") bundle.Erase("entry");
+  ShapeBundleEntries(defs_, output, bundle);
+  WriteBody(defs_, output, bundle, response);
+}
+
 bool FhirApi::Owns(const std::string& path) const {
   return path == options_.base_path || path.rfind(options_.base_path + "/", 0) == 0;
 }
@@ -324,11 +338,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       int64_t count = so.count, offset = 0;
       TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
       TC_ASSIGN_OR_RETURN(offset, IntParam(request, "_offset", 0));
-      Value bundle = engine::SearchsetBundle(options_.base_url, type, found,
-                                             std::min<int64_t>(count, 1000), offset);
-      if (output.summary == "count") bundle.Erase("entry");
-      ShapeBundleEntries(defs_, output, bundle);
-      WriteBody(defs_, output, bundle, response);
+      WriteSearchset(type, found, std::min<int64_t>(count, 1000), offset, output, response);
       return response;
     }
     if (method == "POST") {
@@ -388,11 +398,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     }
     int64_t count = so.count;
     TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
-    Value bundle =
-        engine::SearchsetBundle(options_.base_url, path, found, std::min<int64_t>(count, 1000), 0);
-    if (output.summary == "count") bundle.Erase("entry");
-    ShapeBundleEntries(defs_, output, bundle);
-    WriteBody(defs_, output, bundle, response);
+    WriteSearchset(path, found, std::min<int64_t>(count, 1000), 0, output, response);
     return response;
   }
   if (seg.size() != 2) return engine::NotFound("unknown path " + request.path);

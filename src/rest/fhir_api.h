@@ -51,6 +51,9 @@ class FhirApi {
 
  private:
   absl::StatusOr<http::Response> Route(const http::Request& request, const OutputOptions& output);
+  // A searchset Bundle of `found` in the client's format (`path` relative to the base).
+  void WriteSearchset(const std::string& path, const engine::SearchOutcome& found, int64_t count,
+                      int64_t offset, const OutputOptions& output, http::Response& response) const;
 
   engine::Repository& repo_;
   const fhir::Definitions& defs_;
