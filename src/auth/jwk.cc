@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "auth/encoding.h"
+#include "auth/openssl_ptr.h"
 #include "base/status_macros.h"
 #include "fhir/json.h"
 
@@ -18,22 +19,10 @@ namespace {
 constexpr int kMinRsaBits = 2048;
 constexpr size_t kP384CoordinateBytes = 48;
 
-struct BnFree {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree>;
-using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamFree>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
+using BnPtr = OpensslPtr<BIGNUM, BN_free>;
+using ParamBldPtr = OpensslPtr<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>;
+using ParamPtr = OpensslPtr<OSSL_PARAM, OSSL_PARAM_free>;
+using PkeyCtxPtr = OpensslPtr<EVP_PKEY_CTX, EVP_PKEY_CTX_free>;
 
 PkeyPtr Wrap(EVP_PKEY* key) { return PkeyPtr(key, EVP_PKEY_free); }
 

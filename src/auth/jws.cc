@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "auth/encoding.h"
 #include "auth/hmac.h"
+#include "auth/openssl_ptr.h"
 #include "base/status_macros.h"
 #include "fhir/json.h"
 
@@ -19,14 +20,8 @@ namespace {
 constexpr size_t kEs384HalfBytes = 48;
 constexpr size_t kMinHs256SecretBytes = 32;
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
+using MdCtxPtr = OpensslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
+using EcdsaSigPtr = OpensslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 
 absl::Status Reject(std::string_view why) {
   return absl::UnauthenticatedError(std::string("token rejected: ").append(why));

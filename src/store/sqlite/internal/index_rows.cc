@@ -198,6 +198,23 @@ absl::StatusOr<KeyedRow> ToKeyedRow(absl::string_view type, const IndexRow& row)
   return out;
 }
 
+absl::StatusOr<std::vector<KeyedRow>> ToKeyedRows(absl::string_view type,
+                                                  const std::vector<IndexRow>& rows,
+                                                  absl::string_view context) {
+  std::vector<KeyedRow> out;
+  out.reserve(rows.size());
+  for (const IndexRow& row : rows) {
+    absl::StatusOr<KeyedRow> keyed = ToKeyedRow(type, row);
+    if (!keyed.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(context, ": ", keyed.status().ToString()));
+    }
+    out.push_back(*std::move(keyed));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::string EncodeRows(const std::vector<KeyedRow>& rows) {
   std::string out;
   for (const KeyedRow& r : rows) {

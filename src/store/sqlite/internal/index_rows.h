@@ -58,6 +58,12 @@ struct RowView {
 // false when `blob` is not an encoding.
 bool ForEachRow(absl::string_view blob, absl::FunctionRef<bool(const RowView&)> fn);
 
+// The stored forms of a resource's `rows`, sorted and unique (as ReplaceRows wants them).
+// InvalidArgument (prefixed with `context`) for an unknown kind.
+absl::StatusOr<std::vector<KeyedRow>> ToKeyedRows(absl::string_view type,
+                                                  const std::vector<IndexRow>& rows,
+                                                  absl::string_view context);
+
 // Encodes sorted, unique rows; decodes them (DataLoss when `blob` is not an encoding).
 std::string EncodeRows(const std::vector<KeyedRow>& rows);
 absl::StatusOr<std::vector<KeyedRow>> DecodeRows(absl::string_view blob);

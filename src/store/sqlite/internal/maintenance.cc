@@ -15,15 +15,7 @@ absl::Status Reindex(Connection& conn, absl::string_view type, absl::string_view
                      const std::vector<IndexRow>& rows, absl::string_view patient_compartment,
                      bool* partial) {
   *partial = false;
-  std::vector<KeyedRow> wanted;
-  wanted.reserve(rows.size());
-  for (const IndexRow& row : rows) {
-    absl::StatusOr<KeyedRow> keyed = ToKeyedRow(type, row);
-    if (!keyed.ok()) return absl::InvalidArgumentError("Reindex: " + keyed.status().ToString());
-    wanted.push_back(*std::move(keyed));
-  }
-  std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  TC_ASSIGN_OR_RETURN(std::vector<KeyedRow> wanted, ToKeyedRows(type, rows, "Reindex"));
   int64_t rkey = 0;
   std::string old_blob;
   {

@@ -165,14 +165,7 @@ absl::Status Put(Connection& conn, const NewVersion& v, bool* partial) {
   }
   std::vector<KeyedRow> wanted;
   if (!v.deleted) {
-    wanted.reserve(v.index.size());
-    for (const IndexRow& row : v.index) {
-      absl::StatusOr<KeyedRow> keyed = ToKeyedRow(v.type, row);
-      if (!keyed.ok()) return absl::InvalidArgumentError("Put: " + keyed.status().ToString());
-      wanted.push_back(*std::move(keyed));
-    }
-    std::sort(wanted.begin(), wanted.end());
-    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    TC_ASSIGN_OR_RETURN(wanted, ToKeyedRows(v.type, v.index, "Put"));
   }
   Previous prev;
   {
