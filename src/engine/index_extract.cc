@@ -513,6 +513,8 @@ struct Indexer::Plan {
   std::vector<fhir::SearchParamDef> custom;
   // (type, code) → custom definition.
   absl::flat_hash_map<std::pair<std::string, std::string>, const fhir::SearchParamDef*> custom_by;
+  // Canonical URL → definition (built-in and custom).
+  absl::flat_hash_map<std::string, const fhir::SearchParamDef*> by_url;
 };
 
 namespace {
@@ -540,7 +542,7 @@ Indexer::Indexer(const fhir::Definitions& definitions, std::vector<fhir::SearchP
   auto plan = std::make_unique<Plan>();
   plan->definitions = &definitions;
   plan->custom = std::move(custom);
-  absl::flat_hash_map<std::string, const fhir::SearchParamDef*> by_url;
+  auto& by_url = plan->by_url;
   for (const std::string& type : definitions.ResourceTypeNames()) {
     for (const fhir::SearchParamDef* p : definitions.SearchParamsFor(type)) by_url[p->url] = p;
   }
@@ -715,6 +717,11 @@ const std::vector<SkippedParam>& Indexer::skipped() const { return plan_->skippe
 std::vector<const fhir::SearchParamDef*> Indexer::ParamsFor(
     const std::string& resource_type) const {
   return ParamsOf(*plan_, resource_type);
+}
+
+const fhir::SearchParamDef* Indexer::FindParamByUrl(const std::string& url) const {
+  auto it = plan_->by_url.find(url);
+  return it == plan_->by_url.end() ? nullptr : it->second;
 }
 
 const fhir::SearchParamDef* Indexer::FindParam(const std::string& resource_type,

@@ -86,6 +86,9 @@ class Indexer {
   const fhir::SearchParamDef* FindParam(const std::string& resource_type,
                                         const std::string& code) const;
 
+  // The parameter with canonical URL `url` (e.g. a composite's component), or nullptr.
+  const fhir::SearchParamDef* FindParamByUrl(const std::string& url) const;
+
   // Every parameter of `resource_type`: built-in ones (less those a custom one replaces), then
   // custom ones.
   std::vector<const fhir::SearchParamDef*> ParamsFor(const std::string& resource_type) const;

@@ -312,12 +312,8 @@ absl::Status Parser::CompositeAlternative(const fhir::SearchParamDef& def,
     return BadRequest("'" + alt + "' is not a composite value (first$second)", raw_name);
   }
   auto type_of = [&](const std::string& url) -> std::string {
-    for (const std::string& t : ctx_.definitions.ResourceTypeNames()) {
-      for (const fhir::SearchParamDef* p : ctx_.definitions.SearchParamsFor(t)) {
-        if (p->url == url) return p->type;
-      }
-    }
-    return "";
+    const fhir::SearchParamDef* p = ctx_.indexer.FindParamByUrl(url);
+    return p ? p->type : "";
   };
   const std::string t1 = type_of(def.components[0].definition);
   const std::string t2 = type_of(def.components[1].definition);
