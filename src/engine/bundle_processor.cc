@@ -210,7 +210,7 @@ absl::StatusOr<Entry> ReadEntry(const Value& raw, size_t index) {
 
 }  // namespace
 
-absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
+absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle, AccessHooks* hooks) {
   if (!bundle.is_object() || bundle.GetString("resourceType") != "Bundle") {
     return BadRequest("POST to the base URL needs a Bundle");
   }
@@ -245,6 +245,10 @@ absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
                             ctx.txn().ReadCurrent(url.type, url.id));
         if (!v) return NotFound(url.type + "/" + url.id + " is not known");
         if (v->deleted) return Gone(url.type + "/" + url.id + " was deleted");
+        if (hooks != nullptr) {
+          store::StoredVersion copy = *v;
+          TC_RETURN_IF_ERROR(hooks->CheckRead(ToReadResult(std::move(copy))));
+        }
         WriteResult r;
         r.type = url.type;
         r.id = url.id;
@@ -263,6 +267,7 @@ absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
         outcome.used = parsed.used;
         outcome.ignored = parsed.ignored;
         for (auto& v : found.versions) outcome.matches.push_back(ToReadResult(std::move(v)));
+        if (hooks != nullptr) hooks->FilterSearch(outcome);
         Value entry = Value::Object();
         entry.Set("resource", SearchsetBundle(base_url, url.type, outcome, parsed.query.limit,
                                               parsed.query.offset));
@@ -383,6 +388,7 @@ absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
         s = store_.Write([&](store::Transaction& txn) -> absl::Status {
           WriteDeps d = deps();
           WriteContext ctx(d, txn);
+          ctx.set_hooks(hooks);
           return run_entry(ctx, e);
         });
       }
@@ -396,6 +402,7 @@ absl::StatusOr<Value> Repository::ProcessBundleEntries(const Value& bundle) {
     TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
       WriteDeps d = deps();
       WriteContext ctx(d, txn);
+      ctx.set_hooks(hooks);
       // 1. Final ids for POST / conditional entries; map fullUrls to them.
       std::map<std::string, std::string> rewrite;
       for (Entry& e : entries) {

@@ -1,4 +1,4 @@
-// File: engine/prepared_resource.h (engine-internal)
+// File: engine/prepared_resource.h (engine and server-generated resources such as audit)
 //
 // A resource made ready for storage before its transaction starts: its canonical JSON with
 // `meta.versionId` and `meta.lastUpdated` left as two holes, its search index rows and its patient

@@ -110,6 +110,7 @@ absl::StatusOr<WriteResult> Repository::Create(const std::string& type, Value re
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn, /*prevalidated=*/true);
+    ctx.set_hooks(options.hooks);
     result = ctx.CreatePrepared(prepared, options);
     return result.status();
   }));
@@ -127,6 +128,7 @@ absl::StatusOr<WriteResult> Repository::Update(const std::string& type, const st
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn, /*prevalidated=*/true);
+    ctx.set_hooks(options.hooks);
     result = ctx.UpdatePrepared(prepared, options);
     return result.status();
   }));
@@ -143,6 +145,7 @@ absl::StatusOr<WriteResult> Repository::ConditionalUpdate(const std::string& typ
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn, /*prevalidated=*/true);
+    ctx.set_hooks(options.hooks);
     result = ctx.ConditionalUpdate(type, query, std::move(resource), options);
     return result.status();
   }));
@@ -157,6 +160,7 @@ absl::StatusOr<WriteResult> Repository::Patch(const std::string& type, const std
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn);
+    ctx.set_hooks(options.hooks);
     result = ctx.Patch(type, id, patch, options);
     return result.status();
   }));
@@ -164,12 +168,14 @@ absl::StatusOr<WriteResult> Repository::Patch(const std::string& type, const std
   return result;
 }
 
-absl::StatusOr<WriteResult> Repository::Delete(const std::string& type, const std::string& id) {
+absl::StatusOr<WriteResult> Repository::Delete(const std::string& type, const std::string& id,
+                                               AccessHooks* hooks) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn);
+    ctx.set_hooks(hooks);
     result = ctx.Delete(type, id);
     return result.status();
   }));
@@ -178,12 +184,14 @@ absl::StatusOr<WriteResult> Repository::Delete(const std::string& type, const st
 }
 
 absl::StatusOr<WriteResult> Repository::ConditionalDelete(const std::string& type,
-                                                          const QueryParams& query) {
+                                                          const QueryParams& query,
+                                                          AccessHooks* hooks) {
   TC_RETURN_IF_ERROR(CheckType(definitions_, type));
   absl::StatusOr<WriteResult> result = absl::InternalError("not run");
   TC_RETURN_IF_ERROR(store_.Write([&](store::Transaction& txn) -> absl::Status {
     WriteDeps d = deps();
     WriteContext ctx(d, txn);
+    ctx.set_hooks(hooks);
     result = ctx.ConditionalDelete(type, query);
     return result.status();
   }));
@@ -209,8 +217,8 @@ absl::StatusOr<store::HistoryPage> Repository::History(const std::string& type,
   return page;
 }
 
-absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle) {
-  absl::StatusOr<Value> response = ProcessBundleEntries(bundle);
+absl::StatusOr<Value> Repository::ProcessBundle(const Value& bundle, AccessHooks* hooks) {
+  absl::StatusOr<Value> response = ProcessBundleEntries(bundle, hooks);
   if (!response.ok()) return response;
   if (const Value* entries = bundle.Find("entry"); entries && entries->is_array()) {
     for (const Value& e : entries->array()) {

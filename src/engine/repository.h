@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "engine/access_hooks.h"
 #include "fhir/definitions.h"
 #include "fhir/value.h"
 #include "store/store.h"
@@ -42,6 +43,7 @@ struct ReadResult {
   int64_t version = 0;
   absl::Time last_updated;
   std::string content;  // the stored canonical JSON (returned as is: no re-serialisation)
+  std::string patient_compartment;  // the Patient id it belongs to ("" if none)
 };
 
 struct WriteResult {
@@ -61,6 +63,8 @@ struct WriteOptions {
   // If-None-Exist for create: a search query ("identifier=x|y"); when exactly one resource
   // matches nothing is written and it is returned; more than one → 412.
   std::optional<std::string> if_none_exist;
+  // Access control and audit for this request (engine/access_hooks.h); nullptr = none. Not owned.
+  AccessHooks* hooks = nullptr;
 };
 
 struct HistoryOptions {
@@ -129,9 +133,11 @@ class Repository {
   absl::StatusOr<WriteResult> Patch(const std::string& type, const std::string& id,
                                     const fhir::Value& patch, const WriteOptions& options);
   // DELETE [type]/[id]. Deleting an absent or already-deleted resource succeeds (idempotent).
-  absl::StatusOr<WriteResult> Delete(const std::string& type, const std::string& id);
+  absl::StatusOr<WriteResult> Delete(const std::string& type, const std::string& id,
+                                     AccessHooks* hooks = nullptr);
   // DELETE [type]?[query]: deletes the single match (several → 412, none → success).
-  absl::StatusOr<WriteResult> ConditionalDelete(const std::string& type, const QueryParams& query);
+  absl::StatusOr<WriteResult> ConditionalDelete(const std::string& type, const QueryParams& query,
+                                                AccessHooks* hooks = nullptr);
 
   // _history at instance (type + id), type (type only) or system level (both empty).
   absl::StatusOr<store::HistoryPage> History(const std::string& type, const std::string& id,
@@ -159,11 +165,14 @@ class Repository {
   void OnSearchParametersChanged(std::function<void()> listener);
 
   // POST / with a Bundle of type batch or transaction; returns the response Bundle.
-  absl::StatusOr<fhir::Value> ProcessBundle(const fhir::Value& bundle);
+  // With `hooks`, every entry's write and read is checked (a refused entry fails a transaction
+  // as a whole, and only itself in a batch).
+  absl::StatusOr<fhir::Value> ProcessBundle(const fhir::Value& bundle,
+                                            AccessHooks* hooks = nullptr);
 
  private:
   struct WriteDeps deps() const;
-  absl::StatusOr<fhir::Value> ProcessBundleEntries(const fhir::Value& bundle);
+  absl::StatusOr<fhir::Value> ProcessBundleEntries(const fhir::Value& bundle, AccessHooks* hooks);
   absl::Status AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome);
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ValueSetCodes(
       const std::string& url);

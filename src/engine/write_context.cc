@@ -26,6 +26,7 @@ ReadResult ToReadResult(store::StoredVersion v) {
   r.version = v.version;
   r.last_updated = v.last_updated;
   r.content = std::move(v.content);
+  r.patient_compartment = std::move(v.patient_compartment);
   return r;
 }
 
@@ -70,6 +71,26 @@ absl::Status CheckUpdateId(const std::string& type, const std::string& id, const
   return absl::OkStatus();
 }
 
+absl::Status WriteContext::PutWithHooks(const store::NewVersion& nv,
+                                        const std::string& interaction) {
+  if (hooks_ == nullptr) return txn_.Put(nv);
+  WriteEvent event;
+  event.type = nv.type;
+  event.id = nv.id;
+  event.interaction = interaction;
+  event.content = nv.content;
+  event.patient_compartment = nv.patient_compartment;
+  event.version = nv.version;
+  if (nv.version > 1) {
+    TC_ASSIGN_OR_RETURN(std::optional<store::StoredVersion> previous,
+                        txn_.ReadCurrent(nv.type, nv.id));
+    if (previous && !previous->deleted) event.previous = std::move(previous);
+  }
+  TC_RETURN_IF_ERROR(hooks_->BeforeWrite(event, txn_));
+  TC_RETURN_IF_ERROR(txn_.Put(nv));
+  return hooks_->AfterWrite(event, txn_);
+}
+
 absl::StatusOr<WriteResult> WriteContext::Put(const std::string& type, const std::string& id,
                                               int64_t version, Value resource, bool created) {
   return PutPrepared(Prepare(deps_.indexer, type, id, std::move(resource)), version, created);
@@ -86,7 +107,7 @@ absl::StatusOr<WriteResult> WriteContext::PutPrepared(const PreparedResource& pr
   nv.content = prepared.Render(version, now);
   nv.patient_compartment = prepared.patient_compartment;
   nv.index = prepared.index;
-  absl::Status s = txn_.Put(nv);
+  absl::Status s = PutWithHooks(nv, created ? "create" : "update");
   if (absl::IsFailedPrecondition(s)) {
     return Conflict(prepared.type + "/" + prepared.id + " was changed by another request; retry");
   }
@@ -208,7 +229,7 @@ absl::StatusOr<WriteResult> WriteContext::Delete(const std::string& type, const 
   nv.version = current->version + 1;
   nv.last_updated = deps_.clock.Now();
   nv.deleted = true;
-  TC_RETURN_IF_ERROR(txn_.Put(nv));
+  TC_RETURN_IF_ERROR(PutWithHooks(nv, "delete"));
   r.version = nv.version;
   r.last_updated = nv.last_updated;
   return r;

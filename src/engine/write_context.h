@@ -86,11 +86,17 @@ class WriteContext {
                                     const fhir::Value& patch, const WriteOptions& options);
 
   store::Transaction& txn() { return txn_; }
+  // Access control and audit for every version this context writes (nullptr = none).
+  void set_hooks(AccessHooks* hooks) { hooks_ = hooks; }
 
  private:
+  // Stores `nv`, calling the hooks around it. `interaction` is the restful-interaction code.
+  absl::Status PutWithHooks(const store::NewVersion& nv, const std::string& interaction);
+
   const WriteDeps& deps_;
   store::Transaction& txn_;
   bool prevalidated_;
+  AccessHooks* hooks_ = nullptr;
 };
 
 }  // namespace tc::engine

@@ -39,6 +39,9 @@ struct StoredVersion {
   absl::Time last_updated;
   bool deleted = false;  // a delete is a version with no content
   std::string content;   // canonical JSON of the resource; empty when deleted
+  // The id of the Patient whose compartment the version belongs to ("" if none; a Patient's own
+  // id for a Patient), as written with it (access policy decides by it).
+  std::string patient_compartment;
 };
 
 // One search index row for the current version of a resource. The engine's search module decides
@@ -123,7 +126,7 @@ struct Criterion {
     bool has_system = false;
     std::string system;
     std::string value;
-    std::string param;  // overrides Criterion::param when set (compartment membership)
+    std::string param;           // overrides Criterion::param when set (compartment membership)
     std::string exclude_system;  // kQuantity: skip rows of this system
     Comparator comparator = Comparator::kEq;
     double low = 0;
@@ -198,6 +201,22 @@ struct ScanPage {
   int64_t last_key = 0;  // the key to continue after (the `after_key` given when empty)
 };
 
+// One link of the hash-chained audit log (audit/chain.h): the AuditEvent resource `audit_id`
+// is entry `sequence` of the chain.
+struct AuditLink {
+  int64_t sequence = 0;
+  std::string prev_hash;
+  std::string hash;
+  std::string audit_id;  // AuditEvent/<audit_id>
+};
+
+// A link as read back for verification, with the current content of its AuditEvent ("" when
+// that resource is missing or deleted).
+struct AuditLinkRecord {
+  AuditLink link;
+  std::string content;
+};
+
 // Operations allowed inside Store::Write. Valid only during the callback; not thread-safe.
 class Transaction {
  public:
@@ -217,6 +236,11 @@ class Transaction {
                                const std::string& patient_compartment) = 0;
   // Sets (or, with nullopt, clears) a store-wide marker such as a reindex's progress.
   virtual absl::Status SetMeta(const std::string& key, const std::optional<std::string>& value) = 0;
+  // The last link of the audit chain (nullopt when the chain is empty), as of this transaction.
+  virtual absl::StatusOr<std::optional<AuditLink>> LastAuditLink() = 0;
+  // Appends a link. FailedPrecondition unless link.sequence is the last sequence + 1 (1 for
+  // the first). Links are never changed or removed.
+  virtual absl::Status AppendAuditLink(const AuditLink& link) = 0;
 };
 
 // A resource store. All methods are thread-safe.
@@ -239,6 +263,10 @@ class Store {
   virtual absl::StatusOr<int64_t> CountCurrent() = 0;
   // A store-wide marker set by Transaction::SetMeta; nullopt when unset.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
+  // Audit chain links with sequence > `after_sequence`, ascending by sequence as stored, at most
+  // `limit`, each with its AuditEvent's current content.
+  virtual absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(int64_t after_sequence,
+                                                                      int64_t limit) = 0;
 
   // Runs `fn` inside a transaction. If `fn` returns OK the transaction is committed and made
   // durable (fsync) before Write returns OK; otherwise nothing it did is kept and its status is

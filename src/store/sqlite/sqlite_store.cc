@@ -176,6 +176,15 @@ class SqliteTransaction final : public Transaction {
     return status;
   }
 
+  absl::StatusOr<std::optional<AuditLink>> LastAuditLink() override {
+    return sqlite_internal::LastAuditLink(conn_);
+  }
+  absl::Status AppendAuditLink(const AuditLink& link) override {
+    absl::Status status = sqlite_internal::AppendAuditLink(conn_, link);
+    if (!status.ok() && !absl::IsFailedPrecondition(status) && poisoned_.ok()) poisoned_ = status;
+    return status;
+  }
+
   // Not OK when a Put failed after writing part of a version: the callback's work must then be
   // rolled back whatever it returns.
   const absl::Status& poisoned() const { return poisoned_; }
@@ -288,6 +297,12 @@ class SqliteStore final : public Store {
   absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) override {
     TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
     return sqlite_internal::GetMeta(*lease, key);
+  }
+
+  absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(int64_t after_sequence,
+                                                              int64_t limit) override {
+    TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+    return sqlite_internal::ReadAuditLinks(*lease, after_sequence, limit);
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override {

@@ -50,7 +50,8 @@ absl::StatusOr<ScanPage> ScanCurrent(Connection& conn, int64_t after_key, int64_
   page.last_key = after_key;
   TC_ASSIGN_OR_RETURN(
       Statement st,
-      conn.Prepare("SELECT c.rkey, c.type, c.id, c.version, c.last_updated, v.content "
+      conn.Prepare("SELECT c.rkey, c.type, c.id, c.version, c.last_updated, v.content, "
+                   "c.patient_compartment "
                    "FROM current_resources c INDEXED BY current_resources_by_rkey "
                    "JOIN resource_versions v ON v.rid = c.rid "
                    "WHERE c.rkey > ?1 AND c.deleted = 0 ORDER BY c.rkey LIMIT ?2"));
@@ -66,6 +67,7 @@ absl::StatusOr<ScanPage> ScanCurrent(Connection& conn, int64_t after_key, int64_
     v.version = st.ColumnInt64(3);
     v.last_updated = FromMicros(st.ColumnInt64(4));
     v.content = std::string(st.ColumnBlob(5));
+    v.patient_compartment = std::string(st.ColumnText(6));
   }
   return page;
 }
@@ -98,6 +100,65 @@ absl::Status SetMeta(Connection& conn, absl::string_view key,
   st.BindText(1, key);
   st.BindText(2, *value);
   return st.Run();
+}
+
+absl::StatusOr<std::optional<AuditLink>> LastAuditLink(Connection& conn) {
+  TC_ASSIGN_OR_RETURN(Statement st,
+                      conn.Prepare("SELECT sequence, prev_hash, hash, audit_id FROM audit_chain "
+                                   "ORDER BY sequence DESC LIMIT 1"));
+  TC_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::nullopt;
+  AuditLink link;
+  link.sequence = st.ColumnInt64(0);
+  link.prev_hash = std::string(st.ColumnText(1));
+  link.hash = std::string(st.ColumnText(2));
+  link.audit_id = std::string(st.ColumnText(3));
+  return link;
+}
+
+absl::Status AppendAuditLink(Connection& conn, const AuditLink& link) {
+  TC_ASSIGN_OR_RETURN(std::optional<AuditLink> last, LastAuditLink(conn));
+  const int64_t expected = last ? last->sequence + 1 : 1;
+  if (link.sequence != expected) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "audit link ", link.sequence, " does not follow the last (expected ", expected, ")"));
+  }
+  TC_ASSIGN_OR_RETURN(Statement st,
+                      conn.Prepare("INSERT INTO audit_chain (sequence, prev_hash, hash, audit_id) "
+                                   "VALUES (?1, ?2, ?3, ?4)"));
+  st.BindInt64(1, link.sequence);
+  st.BindText(2, link.prev_hash);
+  st.BindText(3, link.hash);
+  st.BindText(4, link.audit_id);
+  return st.Run();
+}
+
+absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(Connection& conn,
+                                                            int64_t after_sequence, int64_t limit) {
+  if (limit < 0) return absl::InvalidArgumentError("ReadAuditLinks: negative limit");
+  // `sequence` is the rowid: links come back in the order of their keys; a swap of events
+  // between links shows as altered hashes.
+  TC_ASSIGN_OR_RETURN(
+      Statement st,
+      conn.Prepare("SELECT a.sequence, a.prev_hash, a.hash, a.audit_id, "
+                   "coalesce((SELECT v.content FROM current_resources c JOIN resource_versions v "
+                   "ON v.rid = c.rid WHERE c.type = 'AuditEvent' AND c.id = a.audit_id "
+                   "AND c.deleted = 0), '') "
+                   "FROM audit_chain a WHERE a.sequence > ?1 ORDER BY a.sequence LIMIT ?2"));
+  st.BindInt64(1, after_sequence);
+  st.BindInt64(2, limit);
+  std::vector<AuditLinkRecord> out;
+  while (true) {
+    TC_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    AuditLinkRecord& r = out.emplace_back();
+    r.link.sequence = st.ColumnInt64(0);
+    r.link.prev_hash = std::string(st.ColumnText(1));
+    r.link.hash = std::string(st.ColumnText(2));
+    r.link.audit_id = std::string(st.ColumnText(3));
+    r.content = std::string(st.ColumnBlob(4));
+  }
+  return out;
 }
 
 }  // namespace tc::store::sqlite_internal

@@ -119,7 +119,7 @@ absl::StatusOr<std::optional<StoredVersion>> ReadCurrent(Connection& conn, absl:
                                                          absl::string_view id) {
   TC_ASSIGN_OR_RETURN(
       Statement st,
-      conn.Prepare("SELECT c.version, c.last_updated, c.deleted, v.content "
+      conn.Prepare("SELECT c.version, c.last_updated, c.deleted, v.content, c.patient_compartment "
                    "FROM current_resources c JOIN resource_versions v ON v.rid = c.rid "
                    "WHERE c.type = ?1 AND c.id = ?2"));
   st.BindText(1, type);
@@ -133,16 +133,18 @@ absl::StatusOr<std::optional<StoredVersion>> ReadCurrent(Connection& conn, absl:
   out.last_updated = FromMicros(st.ColumnInt64(1));
   out.deleted = st.ColumnInt64(2) != 0;
   out.content = std::string(st.ColumnBlob(3));
+  out.patient_compartment = std::string(st.ColumnText(4));
   return out;
 }
 
 absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl::string_view type,
                                                          absl::string_view id, int64_t version) {
-  TC_ASSIGN_OR_RETURN(Statement st,
-                      conn.Prepare("SELECT v.last_updated, v.deleted, v.content "
-                                   "FROM current_resources c JOIN resource_versions v "
-                                   "ON v.rkey = c.rkey AND v.version = ?3 "
-                                   "WHERE c.type = ?1 AND c.id = ?2"));
+  TC_ASSIGN_OR_RETURN(
+      Statement st,
+      conn.Prepare("SELECT v.last_updated, v.deleted, v.content, v.patient_compartment "
+                   "FROM current_resources c JOIN resource_versions v "
+                   "ON v.rkey = c.rkey AND v.version = ?3 "
+                   "WHERE c.type = ?1 AND c.id = ?2"));
   st.BindText(1, type);
   st.BindText(2, id);
   st.BindInt64(3, version);
@@ -155,6 +157,7 @@ absl::StatusOr<std::optional<StoredVersion>> ReadVersion(Connection& conn, absl:
   out.last_updated = FromMicros(st.ColumnInt64(0));
   out.deleted = st.ColumnInt64(1) != 0;
   out.content = std::string(st.ColumnBlob(2));
+  out.patient_compartment = std::string(st.ColumnText(3));
   return out;
 }
 
@@ -212,7 +215,9 @@ absl::StatusOr<HistoryPage> History(Connection& conn, const HistoryQuery& query)
   if (query.limit == 0 || query.offset >= result.total) return result;
 
   SqlBuilder page;
-  page.Append("SELECT v.type, v.id, v.version, v.last_updated, v.deleted, v.content");
+  page.Append(
+      "SELECT v.type, v.id, v.version, v.last_updated, v.deleted, v.content, "
+      "v.patient_compartment");
   AppendHistoryFromWhere(query, page);
   page.Append(" ORDER BY v.last_updated DESC, v.version DESC, v.rid DESC LIMIT ")
       .Arg(query.limit)
@@ -229,6 +234,7 @@ absl::StatusOr<HistoryPage> History(Connection& conn, const HistoryQuery& query)
     out.last_updated = FromMicros(st.ColumnInt64(3));
     out.deleted = st.ColumnInt64(4) != 0;
     out.content = std::string(st.ColumnBlob(5));
+    out.patient_compartment = std::string(st.ColumnText(6));
   }
   return result;
 }

@@ -58,6 +58,11 @@ absl::Status Reindex(Connection& conn, absl::string_view type, absl::string_view
 absl::StatusOr<ScanPage> ScanCurrent(Connection& conn, int64_t after_key, int64_t limit);
 absl::StatusOr<int64_t> CountCurrent(Connection& conn);
 absl::StatusOr<std::optional<std::string>> GetMeta(Connection& conn, absl::string_view key);
+// The audit chain (Store::ReadAuditLinks, Transaction::LastAuditLink / AppendAuditLink).
+absl::StatusOr<std::optional<AuditLink>> LastAuditLink(Connection& conn);
+absl::Status AppendAuditLink(Connection& conn, const AuditLink& link);
+absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(Connection& conn,
+                                                            int64_t after_sequence, int64_t limit);
 absl::Status SetMeta(Connection& conn, absl::string_view key,
                      const std::optional<std::string>& value);
 

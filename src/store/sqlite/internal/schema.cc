@@ -182,9 +182,26 @@ INSERT INTO store_meta (key, value)
   SELECT 'reindex_after', '0' WHERE EXISTS (SELECT 1 FROM current_resources);
 )sql";
 
+// The hash-chained audit log (audit/chain.h): one link per AuditEvent resource, in sequence.
+// Links can only be appended: the triggers refuse UPDATE and DELETE (defence in depth; the
+// chain's hashes are what detects a change made around them).
+constexpr std::string_view k0003AuditChain = R"sql(
+CREATE TABLE audit_chain (
+  sequence INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  audit_id TEXT NOT NULL
+);
+CREATE TRIGGER audit_chain_no_update BEFORE UPDATE ON audit_chain
+  BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
+CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
+  BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_compact_indexes", k0002CompactIndexes},
+    {3, "0003_audit_chain", k0003AuditChain},
 };
 
 constexpr absl::string_view kCreateMigrationsTable =

@@ -584,12 +584,13 @@ void AppendOrder(const SearchQuery& q, SqlBuilder& b) {
   b.Append(reverse ? "c.rkey DESC" : "c.rkey");
 }
 
-// The page SELECT: content, then one column per sort key, then the rkey.
+// The page SELECT: content, the rkey and the compartment, then one column per sort key.
 absl::Status BuildPage(const SearchQuery& q, int64_t limit, SqlBuilder& b) {
   if (q.type.empty() && !q.sort.empty()) {
     return absl::InvalidArgumentError("sorting needs a resource type");
   }
-  b.Append("SELECT c.type, c.id, c.version, c.last_updated, v.content, c.rkey");
+  b.Append(
+      "SELECT c.type, c.id, c.version, c.last_updated, v.content, c.rkey, c.patient_compartment");
   for (const SortKey& k : q.sort) {
     b.Append(", ");
     AppendSortExpr(q.type, k, b);
@@ -653,9 +654,10 @@ absl::StatusOr<SearchResult> Search(Connection& conn, const SearchQuery& query) 
     out.version = st.ColumnInt64(2);
     out.last_updated = FromMicros(st.ColumnInt64(3));
     out.content = std::string(st.ColumnBlob(4));
+    out.patient_compartment = std::string(st.ColumnText(6));
     std::string cursor;
     for (size_t i = 0; i < query.sort.size(); ++i) {
-      const int col = 6 + static_cast<int>(i);
+      const int col = 7 + static_cast<int>(i);
       if (IsNumericKey(query.sort[i])) {
         cursor += FormatDouble(st.ColumnDouble(col));
       } else {

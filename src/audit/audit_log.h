@@ -1,0 +1,93 @@
+// File: audit/audit_log.h
+//
+// The audit trail's storage (issue 4, "Audit" 10): every AuditEvent is a FHIR resource in the
+// store (so privacy officers search it like any other: `AuditEvent?patient=…`), and one link of
+// the hash chain (audit/chain.h) in the store's append-only audit_chain table names it.
+//
+//   * Changes (create, update, patch, delete) are audited INSIDE the transaction that makes
+//     them (AppendInTransaction, called from the access layer's AfterWrite hook): the change and
+//     its audit entry are committed together or not at all.
+//   * Reads, searches, denials and logins change nothing; their events are queued (Enqueue) and
+//     a background thread ("tc-audit") stores them in batches of up to `max_batch`, one group-
+//     committed transaction per batch, within about `flush_interval`. Flush() waits until all
+//     queued events are durable. What a crash can lose is therefore at most the last
+//     `flush_interval` of read events (docs/safety/hazard-log.md H15) — never a change's event.
+//     If the queue holds `max_queue` events, Enqueue blocks until the writer catches up
+//     (back-pressure, never silent loss).
+//   * Verify() recomputes the whole chain from the stored AuditEvents (canonical JSON) and
+//     reports the first altered, removed or reordered entry.
+// Thread-safe.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "audit/chain.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "engine/repository.h"
+#include "fhir/value.h"
+#include "store/store.h"
+
+namespace tc::audit {
+
+struct AuditLogOptions {
+  absl::Duration flush_interval = absl::Milliseconds(20);
+  size_t max_batch = 512;
+  size_t max_queue = 65536;
+};
+
+class AuditLog {
+ public:
+  // References must outlive the log. Starts the background writer.
+  AuditLog(store::Store& store, engine::Repository& repository, const base::Clock& clock,
+           base::Random& random, AuditLogOptions options = {});
+  // Stores every queued event (best effort) and stops the writer.
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Stores `event` (an AuditEvent) as a new resource and appends its chain link, inside `txn`.
+  // Returns the new AuditEvent's id.
+  absl::StatusOr<std::string> AppendInTransaction(store::Transaction& txn, fhir::Value event);
+
+  // Queues `event` for the background writer.
+  void Enqueue(fhir::Value event);
+
+  // Blocks until every event queued before the call is stored; the first storage error since
+  // the last Flush, if any.
+  absl::Status Flush();
+
+  // Verifies the chain from the first entry. `anchors` as in audit/chain.h.
+  absl::StatusOr<ChainReport> Verify(const std::vector<ChainAnchor>& anchors = {});
+
+ private:
+  struct Prepared;
+  Prepared PrepareEvent(fhir::Value event);
+  absl::Status StorePrepared(store::Transaction& txn, const Prepared& prepared);
+  void WriterLoop();
+
+  store::Store& store_;
+  engine::Repository& repository_;
+  const base::Clock& clock_;
+  base::Random& random_;
+  AuditLogOptions options_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;  // the writer waits for events or stop
+  std::condition_variable done_cv_;  // Flush and back-pressure wait for progress
+  std::deque<fhir::Value> queue_;    // guarded by mu_
+  uint64_t enqueued_ = 0;            // events ever queued (guarded by mu_)
+  uint64_t stored_ = 0;              // events ever taken and written (guarded by mu_)
+  absl::Status error_;               // first error since the last Flush (guarded by mu_)
+  bool stopping_ = false;            // guarded by mu_
+  std::thread writer_;
+};
+
+}  // namespace tc::audit
