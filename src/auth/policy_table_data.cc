@@ -59,7 +59,7 @@ grant registered-nurse  Composition               rcu
 grant registered-nurse  DocumentReference         rcu
 grant registered-nurse  QuestionnaireResponse     rcu
 grant registered-nurse  Encounter                 rcu
-grant registered-nurse  EpisodeOfCare             r
+grant registered-nurse  EpisodeOfCare             rcu
 grant registered-nurse  Appointment               rcu
 grant registered-nurse  ServiceRequest            rcu
 grant registered-nurse  Task                      rcu
@@ -194,7 +194,7 @@ grant dentist  Organization              r
 grant healthcare-admin  Patient            rcu
 grant healthcare-admin  DocumentReference  rc
 grant healthcare-admin  Appointment        rcu
-grant healthcare-admin  EpisodeOfCare      r
+grant healthcare-admin  EpisodeOfCare      rcu
 grant healthcare-admin  Task               rcu
 grant healthcare-admin  Questionnaire      r
 grant healthcare-admin  Organization       r
