@@ -85,6 +85,38 @@ absl::StatusOr<std::optional<absl::Time>> TimeParam(const http::Request& request
   return std::optional<absl::Time>();
 }
 
+// The restful-interaction code of a request (for its audit entry); `rest` is the path after
+// the base.
+std::string AuditInteractionOf(const std::string& method, const std::string& rest) {
+  std::vector<std::string> seg;
+  for (absl::string_view s : absl::StrSplit(rest, '/', absl::SkipEmpty())) seg.emplace_back(s);
+  const bool get = method == "GET" || method == "HEAD";
+  if (seg.empty()) return get ? "search-system" : "transaction";
+  if (seg[0] == "metadata") return "capabilities";
+  if (seg[0].starts_with("$")) return "operation";
+  if (seg[0] == "_history") return "history-system";
+  if (seg.size() == 1) {
+    if (get) return "search-type";
+    if (method == "POST") return "create";
+    if (method == "PUT") return "update";
+    if (method == "DELETE") return "delete";
+    return "operation";
+  }
+  if (seg[1] == "_history") return "history-type";
+  if (seg[1] == "_search") return "search-type";
+  if (seg.size() == 2) {
+    if (get) return "read";
+    if (method == "PUT") return "update";
+    if (method == "PATCH") return "patch";
+    if (method == "DELETE") return "delete";
+    return "operation";
+  }
+  if (seg.size() == 3 && seg[2] == "_history") return "history-instance";
+  if (seg.size() == 4 && seg[2] == "_history") return "vread";
+  if (seg.size() == 3 && seg[2].starts_with("$")) return "operation";
+  return "search-type";  // compartment search
+}
+
 }  // namespace
 
 FhirApi::FhirApi(engine::Repository& repository, const fhir::Definitions& definitions,
@@ -139,13 +171,51 @@ http::Response FhirApi::ErrorResponse(const absl::Status& status,
 http::Response FhirApi::Handle(const http::Request& request) {
   absl::StatusOr<OutputOptions> output = NegotiateOutput(request);
   if (!output.ok()) return ErrorResponse(output.status(), OutputOptions{});
-  absl::StatusOr<http::Response> response = Route(request, *output);
+  access::AccessControl* access = options_.access;
+  const std::string rest = request.path.substr(options_.base_path.size());
+  // The CapabilityStatement is public (clients discover the security model from it).
+  if (access == nullptr || rest == "/metadata") {
+    absl::StatusOr<http::Response> response = Route(request, *output, nullptr);
+    if (!response.ok()) return ErrorResponse(response.status(), *output);
+    return std::move(*response);
+  }
+  access::RequestContext context;
+  context.address = request.remote_address;
+  context.request_id = std::string(request.Header("X-Request-Id"));
+  context.break_glass_reason = std::string(request.Header("X-Break-Glass-Reason"));
+  context.sealed_access_reason = std::string(request.Header("X-Sealed-Access-Reason"));
+  absl::StatusOr<access::Identity> identity =
+      access->Authenticate(request.Header("Authorization"), context);
+  if (!identity.ok()) {
+    http::Response denied = ErrorResponse(identity.status(), *output);
+    denied.SetHeader("WWW-Authenticate", "Bearer realm=\"throughcare\", error=\"invalid_token\"");
+    return denied;
+  }
+  std::unique_ptr<access::RequestGuard> guard = access->Guard(std::move(*identity), context);
+  absl::StatusOr<http::Response> response = Route(request, *output, guard.get());
+  const int status = response.ok() ? response->status : engine::HttpStatusOf(response.status());
+  const std::string failure = response.ok() ? "" : std::string(response.status().message());
+  if (guard->relationships_changed()) access->RelationshipsChanged();
+  guard->Finish(AuditInteractionOf(request.method, rest), rest.empty() ? "" : rest.substr(1),
+                request.raw_query, status, failure);
   if (!response.ok()) return ErrorResponse(response.status(), *output);
   return std::move(*response);
 }
 
 absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
-                                              const OutputOptions& output) {
+                                              const OutputOptions& output,
+                                              access::RequestGuard* guard) {
+  using access::RequestGuard;
+  using auth::Action;
+  auto allow_type = [&](Action action, const std::string& type) -> absl::Status {
+    return guard == nullptr ? absl::OkStatus() : guard->AllowType(action, type);
+  };
+  auto allow = [&](Action action, const engine::ReadResult& r) -> absl::Status {
+    return guard == nullptr ? absl::OkStatus() : guard->AllowResource(action, r);
+  };
+  auto filter = [&](Action action, engine::SearchOutcome& found) {
+    if (guard != nullptr) guard->FilterOutcome(action, found);
+  };
   std::string rest = request.path.substr(options_.base_path.size());
   std::vector<std::string> seg;
   for (absl::string_view s : absl::StrSplit(rest, '/', absl::SkipEmpty())) seg.emplace_back(s);
@@ -215,6 +285,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
 
   auto write_options = [&]() -> absl::StatusOr<engine::WriteOptions> {
     engine::WriteOptions o;
+    o.hooks = guard;
     if (std::string_view im = request.Header("If-Match"); !im.empty()) {
       std::optional<int64_t> v = VersionFromEtag(im);
       if (!v) return engine::BadRequest("If-Match '" + std::string(im) + "' is not a version ETag");
@@ -230,7 +301,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
   if (seg.empty()) {
     if (method == "POST") {
       TC_ASSIGN_OR_RETURN(Value bundle, read_body(false));
-      TC_ASSIGN_OR_RETURN(Value result, repo_.ProcessBundle(bundle));
+      TC_ASSIGN_OR_RETURN(Value result, repo_.ProcessBundle(bundle, guard));
       WriteBody(defs_, output, result, response);
       return response;
     }
@@ -238,6 +309,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
   }
   // [base]/$reindex
   if (seg.size() == 1 && seg[0] == "$reindex" && options_.reindexer != nullptr) {
+    TC_RETURN_IF_ERROR(allow_type(Action::kAdmin, "SearchParameter"));
     if (method == "POST") {
       TC_RETURN_IF_ERROR(options_.reindexer->Start());
       response.status = 202;
@@ -296,7 +368,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     TC_ASSIGN_OR_RETURN(ho.since, TimeParam(request, "_since"));
     TC_ASSIGN_OR_RETURN(ho.at, TimeParam(request, "_at"));
     std::string id = instance_history ? seg[1] : "";
+    TC_RETURN_IF_ERROR(allow_type(Action::kHistory, type.empty() ? "*" : type));
     TC_ASSIGN_OR_RETURN(store::HistoryPage page, repo_.History(type, id, ho));
+    if (guard != nullptr) guard->FilterHistory(page);
     engine::QueryParams used;
     for (const auto& p : request.query) {
       if (p.first == "_since" || p.first == "_at") used.push_back(p);
@@ -320,7 +394,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     copy.method = "GET";
     copy.path = options_.base_path + "/" + type;
     copy.query = params;
-    return Route(copy, output);
+    return Route(copy, output, guard);
   }
 
   // [type]
@@ -330,7 +404,9 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       so.strict = PreferStrict(request);
       so.count = options_.default_count;
       engine::QueryParams params = SearchParams(request.query);
+      TC_RETURN_IF_ERROR(allow_type(Action::kSearch, type));
       TC_ASSIGN_OR_RETURN(engine::SearchOutcome found, repo_.Search(type, params, so));
+      filter(Action::kSearch, found);
       // Paging links keep the output shaping the client asked for.
       for (const auto& p : request.query) {
         if (p.first == "_summary" || p.first == "_elements") found.used.push_back(p);
@@ -342,6 +418,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       return response;
     }
     if (method == "POST") {
+      TC_RETURN_IF_ERROR(allow_type(Action::kCreate, type));
       TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
       TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
       TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Create(type, std::move(resource), wo));
@@ -357,7 +434,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     }
     if (method == "DELETE") {
       TC_ASSIGN_OR_RETURN(engine::WriteResult w,
-                          repo_.ConditionalDelete(type, SearchParams(request.query)));
+                          repo_.ConditionalDelete(type, SearchParams(request.query), guard));
       return send_write(w);
     }
     return engine::MethodNotAllowed(method + " is not supported on " + type);
@@ -372,6 +449,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       return engine::NotFound("version '" + seg[3] + "' is not known");
     }
     TC_ASSIGN_OR_RETURN(engine::ReadResult r, repo_.VRead(type, id, version));
+    TC_RETURN_IF_ERROR(allow(Action::kVread, r));
     return send_resource(r.content, r.version, r.last_updated, 200);
   }
   // Patient/[id]/$everything and compartment search Patient/[id]/[type].
@@ -386,10 +464,14 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     engine::SearchOutcome found;
     std::string path = "Patient/" + id + "/" + seg[2];
     if (seg[2] == "$everything") {
+      TC_RETURN_IF_ERROR(allow_type(Action::kEverything, "Patient"));
       TC_ASSIGN_OR_RETURN(found, repo_.Everything(id, params, so));
+      filter(Action::kRead, found);
     } else if (defs_.IsResourceType(seg[2]) && get) {
+      TC_RETURN_IF_ERROR(allow_type(Action::kSearch, seg[2]));
       so.patient_compartment = id;
       TC_ASSIGN_OR_RETURN(found, repo_.Search(seg[2], params, so));
+      filter(Action::kSearch, found);
     } else {
       return engine::NotFound("unknown path " + request.path);
     }
@@ -406,6 +488,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
   // [type]/[id]
   if (get) {
     TC_ASSIGN_OR_RETURN(engine::ReadResult r, repo_.Read(type, id));
+    TC_RETURN_IF_ERROR(allow(Action::kRead, r));
     if (std::string_view inm = request.Header("If-None-Match"); !inm.empty()) {
       if (VersionFromEtag(inm) == r.version) {
         http::Response nm;
@@ -438,7 +521,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     return send_write(w);
   }
   if (method == "DELETE") {
-    TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Delete(type, id));
+    TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Delete(type, id, guard));
     return send_write(w);
   }
   return engine::MethodNotAllowed(method + " is not supported on " + type + "/" + id);

@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "access/access_control.h"
 #include "engine/reindex.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
@@ -32,6 +33,10 @@ struct FhirApiOptions {
   // Serves [base]/$reindex (POST starts a full reindex, GET reports progress) when set. MUST
   // outlive the API.
   engine::Reindexer* reindexer = nullptr;
+  // Access control and audit of every request (access/access_control.h). nullptr = none: only
+  // for benchmarks that measure its cost and for tests of the engine alone (`serve
+  // --no-access-control`). MUST outlive the API.
+  access::AccessControl* access = nullptr;
 };
 
 class FhirApi {
@@ -50,7 +55,9 @@ class FhirApi {
   http::Response ErrorResponse(const absl::Status& status, const OutputOptions& output) const;
 
  private:
-  absl::StatusOr<http::Response> Route(const http::Request& request, const OutputOptions& output);
+  // `guard` is the request's access guard (nullptr when access control is off).
+  absl::StatusOr<http::Response> Route(const http::Request& request, const OutputOptions& output,
+                                       access::RequestGuard* guard);
   // A searchset Bundle of `found` in the client's format (`path` relative to the base).
   void WriteSearchset(const std::string& path, const engine::SearchOutcome& found, int64_t count,
                       int64_t offset, const OutputOptions& output, http::Response& response) const;
