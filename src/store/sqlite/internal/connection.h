@@ -1,7 +1,8 @@
 // File: store/sqlite/internal/connection.h
 //
 // A thin, Status-returning wrapper over one SQLite connection and its prepared statements. Not
-// part of the store's public API: only the SQLite backend uses it.
+// part of the store's public API: the SQLite backend uses it, and so does access/ for its own
+// small database (CMake target tc_sqlite_connection).
 //
 //   TC_ASSIGN_OR_RETURN(std::unique_ptr<Connection> conn,
 //                       Connection::Open(path, Connection::Mode::kReadOnly, absl::Seconds(5)));
