@@ -49,7 +49,9 @@ absl::Status AuditLog::StorePrepared(store::Transaction& txn, const Prepared& pr
   nv.version = 1;
   nv.last_updated = now;
   nv.content = prepared.resource.Render(1, now);
-  nv.patient_compartment = prepared.resource.patient_compartment;
+  // Audit entries are about a patient, not part of the patient's record: they stay out of the
+  // compartment ($everything, Patient/{id}/…), and are found with AuditEvent?patient=.
+  nv.patient_compartment = "";
   nv.index = prepared.resource.index;
   // The hash covers exactly what is stored (canonical form of the stored JSON).
   TC_ASSIGN_OR_RETURN(fhir::Value stored, fhir::ParseJson(nv.content));

@@ -425,6 +425,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       return send_write(w);
     }
     if (method == "PUT") {
+      TC_RETURN_IF_ERROR(allow_type(Action::kUpdate, type));
       TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
       TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
       TC_ASSIGN_OR_RETURN(
@@ -433,6 +434,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       return send_write(w);
     }
     if (method == "DELETE") {
+      TC_RETURN_IF_ERROR(allow_type(Action::kDelete, type));
       TC_ASSIGN_OR_RETURN(engine::WriteResult w,
                           repo_.ConditionalDelete(type, SearchParams(request.query), guard));
       return send_write(w);
@@ -465,6 +467,10 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     std::string path = "Patient/" + id + "/" + seg[2];
     if (seg[2] == "$everything") {
       TC_RETURN_IF_ERROR(allow_type(Action::kEverything, "Patient"));
+      if (guard != nullptr) {  // the patient's own record must be open to the requester
+        TC_ASSIGN_OR_RETURN(engine::ReadResult patient, repo_.Read("Patient", id));
+        TC_RETURN_IF_ERROR(allow(Action::kEverything, patient));
+      }
       TC_ASSIGN_OR_RETURN(found, repo_.Everything(id, params, so));
       filter(Action::kRead, found);
     } else if (defs_.IsResourceType(seg[2]) && get) {
@@ -509,18 +515,21 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     return send_resource(r.content, r.version, r.last_updated, 200);
   }
   if (method == "PUT") {
+    TC_RETURN_IF_ERROR(allow_type(Action::kUpdate, type));
     TC_ASSIGN_OR_RETURN(Value resource, read_body(false));
     TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
     TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Update(type, id, std::move(resource), wo));
     return send_write(w);
   }
   if (method == "PATCH") {
+    TC_RETURN_IF_ERROR(allow_type(Action::kPatch, type));
     TC_ASSIGN_OR_RETURN(Value patch, read_body(true));
     TC_ASSIGN_OR_RETURN(engine::WriteOptions wo, write_options());
     TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Patch(type, id, patch, wo));
     return send_write(w);
   }
   if (method == "DELETE") {
+    TC_RETURN_IF_ERROR(allow_type(Action::kDelete, type));
     TC_ASSIGN_OR_RETURN(engine::WriteResult w, repo_.Delete(type, id, guard));
     return send_write(w);
   }

@@ -12,6 +12,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "access/access_control.h"
+#include "access/account_store.h"
+#include "audit/audit_log.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "engine/reindex.h"
@@ -31,6 +34,10 @@ struct AppOptions {
   // Continue an unfinished reindex in the background at start-up (the CLI's `reindex` runs it
   // in the foreground instead).
   bool resume_reindex = true;
+  // Every FHIR request needs a bearer token and is decided by the access policy and audited.
+  // Off only for benchmarks measuring its cost and engine-only tests (a loud warning is printed
+  // by `serve --no-access-control`).
+  bool access_control = true;
 };
 
 class App {
@@ -44,6 +51,11 @@ class App {
 
   engine::Repository& repository() { return *repository_; }
   engine::Reindexer& reindexer() { return *reindexer_; }
+  access::AccountStore& accounts() { return *accounts_; }
+  audit::AuditLog& audit_log() { return *audit_log_; }
+  access::AccessControl& access_control() { return *access_; }
+  const base::Clock& clock() const { return clock_; }
+  base::Random& random() { return random_; }
   const fhir::Definitions& definitions() const { return *definitions_; }
 
  private:
@@ -55,6 +67,9 @@ class App {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<engine::Repository> repository_;
   std::unique_ptr<engine::Reindexer> reindexer_;
+  std::unique_ptr<access::AccountStore> accounts_;
+  std::unique_ptr<audit::AuditLog> audit_log_;  // after the store: flushed before it closes
+  std::unique_ptr<access::AccessControl> access_;
   std::unique_ptr<rest::FhirApi> fhir_api_;
 };
 

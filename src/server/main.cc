@@ -2,6 +2,9 @@
 //   serve  --data DIR --port N [--base-url URL]   run the FHIR server (SIGTERM: graceful stop)
 //   demo   --data DIR --patients N --seed S         load a synthetic detained population
 //   reindex --data DIR [--all]                     rebuild the search index in the foreground
+//   token  --data DIR --role ROLE [--establishment CODE]... [--ttl 10m] [--scope S]
+//                                                  print a short-lived bearer token (audited)
+//   audit verify --data DIR                        check the audit trail's hash chain
 // Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
 #include <signal.h>
 
@@ -17,6 +20,7 @@
 #include "fhir/json.h"
 #include "http/server.h"
 #include "server/app.h"
+#include "server/operator_token.h"
 
 namespace {
 
@@ -31,7 +35,7 @@ int Fail(const absl::Status& s) {
 }
 
 int Serve(const std::string& data, int port, const std::string& address,
-          const std::string& base_url_flag, bool demo_if_empty) {
+          const std::string& base_url_flag, bool demo_if_empty, bool no_access_control) {
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);
@@ -42,6 +46,12 @@ int Serve(const std::string& data, int port, const std::string& address,
   tc::server::AppOptions ao;
   ao.data_dir = data;
   ao.base_url = base_url_flag;
+  ao.access_control = !no_access_control;
+  if (no_access_control) {
+    std::cerr << "WARNING: access control and audit are OFF (--no-access-control): anyone who "
+                 "can reach this port can read and change every record. Benchmarks only."
+              << std::endl;
+  }
   if (ao.base_url.empty() && port != 0) {
     ao.base_url = "http://" + address + ":" + std::to_string(port) + ao.base_path;
   }
@@ -86,6 +96,12 @@ int Serve(const std::string& data, int port, const std::string& address,
   absl::StatusOr<std::unique_ptr<tc::server::App>> opened = tc::server::App::Open(ao);
   if (!opened.ok()) return Fail(opened.status());
   app = std::move(*opened);
+  absl::StatusOr<std::optional<std::string>> first_admin = app->accounts().EnsureFirstAdmin();
+  if (!first_admin.ok()) return Fail(first_admin.status());
+  if (first_admin->has_value()) {
+    std::cout << "created the first administrator: login 'admin', one-time password "
+              << **first_admin << " (shown once; it must be changed at first login)" << std::endl;
+  }
   if (demo_if_empty) {
     absl::StatusOr<bool> loaded = tc::cli::LoadDemoIfEmpty(app->repository(), 50, 1);
     if (!loaded.ok()) return Fail(loaded.status());
@@ -121,6 +137,9 @@ int main(int argc, char** argv) {
   serve->add_option("--address", address, "Address to listen on");
   serve->add_option("--base-url", base_url, "FHIR base URL clients see");
   serve->add_flag("--demo-if-empty", demo_if_empty, "Load the demo data set into an empty store");
+  bool no_access_control = false;
+  serve->add_flag("--no-access-control", no_access_control,
+                  "Serve without authentication, policy or audit (benchmarks only)");
 
   int patients = 50;
   uint64_t seed = 1;
@@ -135,11 +154,68 @@ int main(int argc, char** argv) {
   reindex->add_option("--data", data, "Data directory (embedded store)");
   reindex->add_flag("--all", full, "Reindex every resource, not only an unfinished reindex");
 
+  std::string token_role = "system";
+  std::vector<std::string> token_establishments;
+  std::string token_ttl = "10m";
+  std::string token_scope;
+  std::string token_subject = "operator";
+  CLI::App* token = cli.add_subcommand("token", "Print a short-lived bearer token (audited)");
+  token->add_option("--data", data, "Data directory (embedded store)");
+  token->add_option("--role", token_role, "Role id (e.g. system, registered-nurse)");
+  token->add_option("--establishment", token_establishments, "Establishment code (repeatable)");
+  token->add_option("--ttl", token_ttl, "Lifetime, e.g. 90s, 10m, 8h (at most 12h)");
+  token->add_option("--scope", token_scope, "SMART scopes (default system/*.cruds for system)");
+  token->add_option("--subject", token_subject, "Who the token is for (recorded in the audit)");
+
+  CLI::App* audit = cli.add_subcommand("audit", "The audit trail");
+  CLI::App* audit_verify = audit->add_subcommand("verify", "Check the audit hash chain");
+  audit_verify->add_option("--data", data, "Data directory (embedded store)");
+  audit->require_subcommand(1);
+
   CLI11_PARSE(cli, argc, argv);
+
+  if (token->parsed()) {
+    absl::StatusOr<tc::auth::Role> role = tc::auth::ParseRole(token_role);
+    if (!role.ok()) return Fail(role.status());
+    absl::StatusOr<absl::Duration> ttl = tc::access::ParseTtl(token_ttl);
+    if (!ttl.ok()) return Fail(ttl.status());
+    tc::server::AppOptions ao;
+    ao.data_dir = data;
+    ao.resume_reindex = false;
+    absl::StatusOr<std::unique_ptr<tc::server::App>> app = tc::server::App::Open(ao);
+    if (!app.ok()) return Fail(app.status());
+    tc::server::OperatorTokenRequest request;
+    request.role = *role;
+    request.establishments = token_establishments;
+    request.ttl = *ttl;
+    request.scope = token_scope;
+    request.subject = token_subject;
+    absl::StatusOr<std::string> minted = tc::server::MintOperatorToken(**app, request);
+    if (!minted.ok()) return Fail(minted.status());
+    std::cout << *minted << std::endl;
+    return 0;
+  }
+  if (audit_verify->parsed()) {
+    tc::server::AppOptions ao;
+    ao.data_dir = data;
+    ao.resume_reindex = false;
+    absl::StatusOr<std::unique_ptr<tc::server::App>> app = tc::server::App::Open(ao);
+    if (!app.ok()) return Fail(app.status());
+    absl::StatusOr<tc::audit::ChainReport> report = (*app)->audit_log().Verify();
+    if (!report.ok()) return Fail(report.status());
+    if (!report->ok()) {
+      std::cerr << "audit verify: FAILED (" << tc::audit::ChainProblemId(report->problem)
+                << "): " << report->detail << std::endl;
+      return 2;
+    }
+    std::cout << "audit verify: ok, " << report->entries_checked << " entries, chain intact"
+              << std::endl;
+    return 0;
+  }
 
   if (serve->parsed()) {
     if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
-    return Serve(data, port, address, base_url, demo_if_empty);
+    return Serve(data, port, address, base_url, demo_if_empty, no_access_control);
   }
   if (reindex->parsed()) {
     tc::server::AppOptions ao;

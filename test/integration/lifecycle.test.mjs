@@ -7,11 +7,12 @@ import { startServer, fhir } from '../support/server.mjs';
 
 // One POST on its own connection (node:http, no pooling): resolves {status, body} or rejects with
 // the socket error, never hangs.
-function post(port, path, body) {
+function post(port, path, body, token) {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = http.request({ host: '127.0.0.1', port, path, method: 'POST', agent: false,
-      headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(data) } },
+      headers: { 'Content-Type': 'application/fhir+json', 'Content-Length': Buffer.byteLength(data),
+        Authorization: `Bearer ${token}` } },
     (res) => {
       let text = '';
       res.on('data', (d) => { text += d; });
@@ -35,7 +36,7 @@ test('SIGTERM finishes in-flight requests and exits cleanly', async () => {
     let stopped = false;
     const clients = Array.from({ length: 8 }, async () => {
       for (;;) {
-        const r = await post(srv.port, '/fhir/Patient', { resourceType: 'Patient', active: true }).catch((e) => e);
+        const r = await post(srv.port, '/fhir/Patient', { resourceType: 'Patient', active: true }, srv.token).catch((e) => e);
         results.push(r);
         if (!(r && r.status) && stopped) return;
         if (results.length > 5000) return;

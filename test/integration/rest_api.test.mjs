@@ -116,7 +116,7 @@ test('search, _summary, _elements, paging', async () => {
   assert.equal(s.json.entry.length, 2);
   const next = s.json.link.find((l) => l.relation === 'next');
   assert.ok(next);
-  const page2 = await fetch(next.url).then((r) => r.json());
+  const page2 = await fetch(next.url, { headers: srv.auth() }).then((r) => r.json());
   assert.equal(page2.entry.length, 1);
   const byId = await fhir(srv.base, 'GET', `/Patient?_id=${s.json.entry[0].resource.id}`);
   assert.equal(byId.json.total, 1);

@@ -13,9 +13,17 @@ function ids(bundle) {
     .map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort();
 }
 
-async function waitForReindex(base) {
+// $reindex is configuration: it needs a system administrator's token.
+const adminTokens = new Map();
+function admin(srv) {
+  if (!adminTokens.has(srv.dir)) adminTokens.set(srv.dir, srv.tokenFor({ role: 'system-admin' }));
+  return { Authorization: `Bearer ${adminTokens.get(srv.dir)}` };
+}
+
+async function waitForReindex(srv) {
+  const base = srv.base;
   for (let i = 0; i < 200; i++) {
-    const r = await fhir(base, 'GET', '/$reindex');
+    const r = await fhir(base, 'GET', '/$reindex', { headers: admin(srv) });
     const status = r.json.parameter.find((p) => p.name === 'status').valueCode;
     if (status === 'complete') return r.json;
     await new Promise((res) => setTimeout(res, 50));
@@ -45,7 +53,7 @@ test('a SearchParameter added at run time indexes existing and new data', async 
     assert.equal(bad.status, 422);
     assert.equal(bad.json.resourceType, 'OperationOutcome');
     assert.equal((await fhir(s.base, 'POST', '/SearchParameter', { body: nicknameParam })).status, 201);
-    const done = await waitForReindex(s.base);
+    const done = await waitForReindex(s);
     assert.ok(done.parameter.find((x) => x.name === 'total').valueInteger >= 2);
     const found = await fhir(s.base, 'GET', '/Patient?nickname=bob', strict);
     assert.equal(found.status, 200);
@@ -60,9 +68,9 @@ test('a SearchParameter added at run time indexes existing and new data', async 
     const patient = cap.rest[0].resource.find((r) => r.type === 'Patient');
     assert.ok(patient.searchParam.some((sp) => sp.name === 'nickname'));
     // A full reindex on request, with its progress visible.
-    const started = await fhir(s.base, 'POST', '/$reindex');
+    const started = await fhir(s.base, 'POST', '/$reindex', { headers: admin(s) });
     assert.equal(started.status, 202);
-    await waitForReindex(s.base);
+    await waitForReindex(s);
     assert.deepEqual(ids((await fhir(s.base, 'GET', '/Patient?nickname=bobby')).json), [`Patient/${p.id}`]);
   } finally {
     await s.stop();

@@ -9,7 +9,7 @@ let srv;
 let client;
 before(async () => {
   srv = await startServer();
-  client = new Client({ baseUrl: srv.base });
+  client = new Client({ baseUrl: srv.base, bearerToken: srv.token });
 });
 after(async () => { await srv.stop(); srv.cleanup(); });
 

@@ -38,7 +38,7 @@ let srv;
 let examples;
 let model;
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ args: ['--no-access-control'] });
   examples = loadExamples();
   model = new SearchModel(examples);
   let failed = 0;
