@@ -34,7 +34,8 @@ ceiling=$(wrk -t2 -c64 -d"$DURATION" "http://127.0.0.1:$PING_PORT/ping" | rps)
 echo "ceiling (bare Beast ping): $ceiling req/s"
 kill "${PIDS[-1]}"; unset 'PIDS[-1]'
 
-start throughcare "$BUILD/src/server/throughcare" serve --data "$TMP/tc-data" --port 0
+# The engine figures (issue 2) without access control; the same requests with it follow below.
+start throughcare "$BUILD/src/server/throughcare" serve --data "$TMP/tc-data" --port 0 --no-access-control
 TC=http://127.0.0.1:$PORT/fhir
 id=$(curl -s -X POST "$TC/Patient" -H 'Content-Type: application/fhir+json' \
   -d '{"resourceType":"Patient","active":true,"name":[{"family":"Bench"}]}' | grep -oE '"id":"[^"]+"' | head -1 | cut -d'"' -f4)
@@ -44,6 +45,19 @@ echo "throughcare GET /Patient/{id}: $tc_read req/s"
 echo "throughcare POST /Patient (durable): $tc_create req/s"
 node bench/load/ingest.mjs "$TC" 200 100 8 | sed 's/^/throughcare /'
 du -sk "$TMP/tc-data" | awk '{print "throughcare data dir: " $1 " KiB"}'
+tc_search_open=$(wrk -t2 -c64 -d"$DURATION" "$TC/Patient?_id=$id" | rps)
+kill "${PIDS[-1]}"; unset 'PIDS[-1]'; sleep 0.5
+
+# Issue 4: the cost of authentication + policy + audit on the same requests (same data).
+start throughcare-ac "$BUILD/src/server/throughcare" serve --data "$TMP/tc-data" --port 0
+TC=http://127.0.0.1:$PORT/fhir
+TOKEN=$("$BUILD/src/server/throughcare" token --data "$TMP/tc-data" --role system --ttl 1h)
+tc_read_ac=$(wrk -t2 -c64 -d"$DURATION" -H "Authorization: Bearer $TOKEN" "$TC/Patient/$id" | rps)
+tc_search_ac=$(wrk -t2 -c64 -d"$DURATION" -H "Authorization: Bearer $TOKEN" "$TC/Patient?_id=$id" | rps)
+echo "throughcare GET /Patient/{id} with access control + audit: $tc_read_ac req/s (off: $tc_read)"
+echo "throughcare GET /Patient?_id= with access control + audit: $tc_search_ac req/s (off: $tc_search_open)"
+awk -v a="$tc_read" -v b="$tc_read_ac" -v c="$tc_search_open" -v d="$tc_search_ac" 'BEGIN {
+  printf "policy+audit cost (target <= 1.3x): read %.2fx, search %.2fx (time per request, on / off)\n", a/b, c/d }'
 kill "${PIDS[-1]}"; unset 'PIDS[-1]'
 
 if [[ ! -d bench/peer/node_modules ]]; then (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error); fi

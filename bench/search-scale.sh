@@ -49,11 +49,11 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 for N in $SCALES; do
   DATA="$WORK/tc-$N"
   if [[ "${REUSE:-0}" == 1 && -s "$WORK/load-$N.json" && -d "$DATA" ]]; then
-    start "tc-$N" "$BUILD/src/server/throughcare" serve --data "$DATA" --port 0
+    start "tc-$N" "$BUILD/src/server/throughcare" serve --data "$DATA" --port 0 --no-access-control
     echo "throughcare $N patients: reusing $DATA"
   else
     rm -rf "$DATA"
-    start "tc-$N" "$BUILD/src/server/throughcare" serve --data "$DATA" --port 0
+    start "tc-$N" "$BUILD/src/server/throughcare" serve --data "$DATA" --port 0 --no-access-control
     echo "throughcare $N patients: loading ($CONC connections)"
     cpu0=$(cpu_seconds "$SERVER_PID")
     node bench/search/load.mjs "http://127.0.0.1:$PORT/fhir" "$N" "$CONC" "$SEED" >"$WORK/load-$N.tmp"
