@@ -2,15 +2,18 @@
 //   serve  --data DIR --port N [--base-url URL]   run the FHIR server (SIGTERM: graceful stop)
 //   demo   --data DIR --patients N --seed S         load a synthetic detained population
 //   reindex --data DIR [--all]                     rebuild the search index in the foreground
+//   user add|list|disable|enable|role, client add|list   accounts (cli/account_commands.h)
 // Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "cli/account_commands.h"
 #include "cli/demo.h"
 #include "engine/bundle_builder.h"
 #include "engine/errors.h"
@@ -135,7 +138,14 @@ int main(int argc, char** argv) {
   reindex->add_option("--data", data, "Data directory (embedded store)");
   reindex->add_flag("--all", full, "Reindex every resource, not only an unfinished reindex");
 
+  tc::cli::AccountCommands accounts;
+  tc::cli::AddAccountCommands(cli, accounts, data);
+
   CLI11_PARSE(cli, argc, argv);
+
+  if (std::optional<int> rc = tc::cli::RunAccountCommands(accounts, data, std::cout, std::cerr)) {
+    return *rc;
+  }
 
   if (serve->parsed()) {
     if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
