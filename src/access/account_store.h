@@ -141,8 +141,10 @@ class AccountStore {
   //   PermissionDenied("account locked until <RFC 3339 time>") — while locked (checked before
   //       the password, so a locked account cannot be probed);
   // Each failure on an enabled account counts; reaching max_failures locks it for lock_for.
-  // Success resets the count, re-hashes when auth::PasswordNeedsRehash, and returns the account
-  // (check must_change_password and has_totp: the login is not complete until those are done).
+  // Success resets the count (for an account with TOTP only a successful CheckTotp does, so a
+  // known password cannot be used to guess codes without limit), re-hashes when
+  // auth::PasswordNeedsRehash, and returns the account (check must_change_password and
+  // has_totp: the login is not complete until those are done).
   absl::StatusOr<UserAccount> CheckPassword(std::string_view login, std::string_view password);
 
   // Sets the TOTP shared secret, base32 (auth::Base32Decode must accept it, at least 16 bytes
@@ -151,8 +153,10 @@ class AccountStore {
   // The secret, upper-case base32 without padding, or "" when none is set. NotFound.
   absl::StatusOr<std::string> TotpSecret(std::string_view login) const;
   // Verifies a TOTP code for `login` (auth::VerifyTotp with the store's clock) and records the
-  // step it matched, so each code works once. Unauthenticated for a wrong or reused code or an
-  // unknown login or one without a secret; InvalidArgument for a code that is not 6 digits.
+  // step it matched, so each code works once; success resets the failure count. A wrong or
+  // reused code counts as a failed login (lockout as above). Unauthenticated("invalid code") for
+  // a wrong or reused code, an unknown or disabled login, or one without a secret;
+  // PermissionDenied while locked; InvalidArgument for a code that is not 6 digits.
   absl::Status CheckTotp(std::string_view login, std::string_view code);
 
   // ---- API clients ---------------------------------------------------------------------------

@@ -3,9 +3,12 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "auth/encoding.h"
 #include "auth/jwk.h"
@@ -435,6 +438,28 @@ TEST_F(AccountStoreTest, UseJtiRefusesReplayUntilExpiry) {
   EXPECT_EQ(store_->UseJti("gp-system", "jti-1", expires).code(), StatusCode::kAlreadyExists);
   clock_.Advance(absl::Minutes(1));
   EXPECT_TRUE(store_->UseJti("gp-system", "jti-1", clock_.Now() + absl::Minutes(5)).ok());
+}
+
+TEST_F(AccountStoreTest, UseJtiConcurrentReplaysAcceptOnlyOne) {
+  const absl::Time expires = clock_.Now() + absl::Minutes(5);
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        absl::Status s = store_->UseJti("gp-system", absl::StrCat("jti-", i), expires);
+        if (s.ok()) {
+          ++accepted;
+        } else if (absl::IsAlreadyExists(s)) {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(accepted.load(), 20);
+  EXPECT_EQ(refused.load(), 7 * 20);
 }
 
 TEST_F(AccountStoreTest, TokenSecretAndInstanceIdStableAcrossReopen) {

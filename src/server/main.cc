@@ -5,15 +5,18 @@
 //   token  --data DIR --role ROLE [--establishment CODE]... [--ttl 10m] [--scope S]
 //                                                  print a short-lived bearer token (audited)
 //   audit verify --data DIR                        check the audit trail's hash chain
+//   user add|list|disable|enable|role, client add|list   accounts (cli/account_commands.h)
 // Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "CLI/CLI.hpp"
+#include "cli/account_commands.h"
 #include "cli/demo.h"
 #include "engine/bundle_builder.h"
 #include "engine/errors.h"
@@ -172,7 +175,14 @@ int main(int argc, char** argv) {
   audit_verify->add_option("--data", data, "Data directory (embedded store)");
   audit->require_subcommand(1);
 
+  tc::cli::AccountCommands accounts;
+  tc::cli::AddAccountCommands(cli, accounts, data);
+
   CLI11_PARSE(cli, argc, argv);
+
+  if (std::optional<int> rc = tc::cli::RunAccountCommands(accounts, data, std::cout, std::cerr)) {
+    return *rc;
+  }
 
   if (token->parsed()) {
     absl::StatusOr<tc::auth::Role> role = tc::auth::ParseRole(token_role);
