@@ -30,12 +30,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->repository_->OnSearchParametersChanged([reindexer] { reindexer->Request(); });
   if (options.resume_reindex) TC_RETURN_IF_ERROR(app->reindexer_->ResumeIfPending());
   TC_ASSIGN_OR_RETURN(app->accounts_, access::AccountStore::Open(options.data_dir + "/access.db",
-                                                                  app->clock_, app->random_));
+                                                                 app->clock_, app->random_));
   access::TokenKeys keys;
   TC_ASSIGN_OR_RETURN(keys.secret, app->accounts_->TokenSecret());
   TC_ASSIGN_OR_RETURN(keys.audience, app->accounts_->InstanceId());
-  app->audit_log_ = std::make_unique<audit::AuditLog>(*app->store_, *app->repository_,
-                                                      app->clock_, app->random_);
+  app->audit_log_ =
+      std::make_unique<audit::AuditLog>(*app->store_, *app->repository_, app->clock_, app->random_);
   TC_ASSIGN_OR_RETURN(app->access_, access::AccessControl::Create(*app->store_, *app->audit_log_,
                                                                   keys, app->clock_));
   rest::FhirApiOptions fo;

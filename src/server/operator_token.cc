@@ -16,8 +16,8 @@ absl::StatusOr<std::string> MintOperatorToken(App& app, const OperatorTokenReque
   if (claims.scope.empty() && request.role == auth::Role::kSystem) claims.scope = "system/*.cruds";
   claims.issued = app.clock().Now();
   claims.expires = claims.issued + request.ttl;
-  TC_ASSIGN_OR_RETURN(std::string token, access::MintAccessToken(
-                                             claims, app.access_control().keys(), app.random()));
+  TC_ASSIGN_OR_RETURN(std::string token,
+                      access::MintAccessToken(claims, app.access_control().keys(), app.random()));
   audit::AuditRecord record;
   record.kind = audit::AuditKind::kLogin;
   record.recorded = claims.issued;
