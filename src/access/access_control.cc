@@ -198,11 +198,82 @@ absl::Status RequestGuard::AllowResource(auth::Action action, const engine::Read
   return absl::OkStatus();
 }
 
-void RequestGuard::FilterOutcome(auth::Action action, engine::SearchOutcome& outcome) {
+std::function<void(store::SearchQuery&)> RequestGuard::SearchRestriction() {
+  const auth::Principal& p = identity_.principal;
+  const auth::RoleTraits& traits = control_.policy_.table().Traits(p.role);
+  const absl::Time now = control_.clock_.Now();
+  const bool break_glass = traits.break_glass && p.break_glass.has_value() &&
+                           !p.break_glass->reason.empty() && p.break_glass->granted <= now &&
+                           now < p.break_glass->expires;
+  const bool restrict_patients = !traits.unbounded && !break_glass;
+  const bool hide_sealed =
+      !(traits.sealed && (!context_.sealed_access_reason.empty() || break_glass));
+  // Custodial staff also need the patient's consent per resource: only the per-resource
+  // decision after the query can tell.
+  if (traits.operational_only) restriction_incomplete_ = true;
+  if (!restrict_patients && !hide_sealed) return {};
+
+  std::shared_ptr<store::SearchQuery> episodes;
+  if (restrict_patients) {
+    episodes = std::make_shared<store::SearchQuery>();
+    episodes->type = "EpisodeOfCare";
+    store::Criterion& at = episodes->all_of.emplace_back();
+    at.match = store::Criterion::Match::kReference;
+    at.kind = store::IndexRow::Kind::kReference;
+    at.param = "organization";
+    for (const std::string& code : p.establishments) {
+      absl::StatusOr<std::vector<std::string>> ids =
+          control_.relationships_.OrganizationIdsFor(code);
+      if (!ids.ok()) continue;  // fewer patients, never more
+      for (const std::string& id : *ids) {
+        store::Criterion::Alternative& a = at.any_of.emplace_back();
+        a.system = "Organization";
+        a.value = id;
+      }
+    }
+    // Still held, or left no earlier than the window.
+    store::Criterion& recent = episodes->all_of.emplace_back();
+    recent.match = store::Criterion::Match::kRange;
+    recent.kind = store::IndexRow::Kind::kDate;
+    recent.param = "date";
+    store::Criterion::Alternative& since = recent.any_of.emplace_back();
+    since.comparator = store::Comparator::kGe;
+    since.low = since.high = static_cast<double>(
+        absl::ToUnixMicros(now - control_.policy_.config().relationship_window));
+  }
+  const auth::PolicyTable& table = control_.policy_.table();
+  return [this, episodes, hide_sealed, &table](store::SearchQuery& q) {
+    if (q.type == "AuditEvent") return;  // the audit trail is read whole by audit roles
+    if (episodes && (q.type.empty() || !table.IsReferenceType(q.type))) {
+      store::Criterion& c = q.all_of.emplace_back();
+      c.match = store::Criterion::Match::kCompartmentIn;
+      c.kind = store::IndexRow::Kind::kReference;
+      c.param = "patient";
+      c.any_of.emplace_back().sub = episodes;
+    }
+    if (!hide_sealed) return;
+    if (q.type.empty()) {  // untyped ($everything): only the per-resource decision can tell
+      restriction_incomplete_ = true;
+      return;
+    }
+    store::Criterion& c = q.all_of.emplace_back();
+    c.match = store::Criterion::Match::kTokenCode;
+    c.kind = store::IndexRow::Kind::kToken;
+    c.param = "_security";
+    c.negate = true;
+    for (const char* code : {"R", "V"}) {
+      store::Criterion::Alternative& a = c.any_of.emplace_back();
+      a.has_system = true;
+      a.system = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality";
+      a.value = code;
+    }
+  };
+}
+
+void RequestGuard::FilterOutcome(auth::Action action, engine::SearchOutcome& outcome,
+                                 bool restricted_in_query) {
   size_t removed = 0;
-  bool reference_only = true;
   auto keep = [&](auth::Action a, const engine::ReadResult& r) {
-    if (!control_.policy_.table().IsReferenceType(r.type)) reference_only = false;
     absl::StatusOr<auth::ResourceFacts> facts =
         FactsOf(r.type, r.content, r.patient_compartment, nullptr);
     if (!facts.ok()) return false;  // fail closed
@@ -217,9 +288,7 @@ void RequestGuard::FilterOutcome(auth::Action action, engine::SearchOutcome& out
   });
   std::erase_if(outcome.included,
                 [&](const engine::ReadResult& r) { return !keep(auth::Action::kRead, r); });
-  const auth::RoleTraits& traits = control_.policy_.table().Traits(identity_.principal.role);
-  const bool unrestricted_view = traits.unbounded && traits.sealed;
-  if (removed > 0 || !(reference_only || unrestricted_view)) outcome.total = -1;
+  if (removed > 0 || !restricted_in_query || restriction_incomplete_) outcome.total = -1;
 }
 
 void RequestGuard::FilterHistory(store::HistoryPage& page) {
@@ -326,7 +395,7 @@ absl::Status RequestGuard::CheckRead(const engine::ReadResult& resource) {
 }
 
 void RequestGuard::FilterSearch(engine::SearchOutcome& outcome) {
-  FilterOutcome(auth::Action::kSearch, outcome);
+  FilterOutcome(auth::Action::kSearch, outcome, /*restricted_in_query=*/false);
 }
 
 void RequestGuard::Finish(std::string_view interaction, std::string_view resource,

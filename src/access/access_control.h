@@ -26,6 +26,7 @@
 // Thread-safe (AccessControl); a RequestGuard is used by one request at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -121,9 +122,19 @@ class RequestGuard final : public engine::AccessHooks {
   absl::Status AllowType(auth::Action action, std::string_view type);
   // One resource the request would return. PermissionDenied with the reason.
   absl::Status AllowResource(auth::Action action, const engine::ReadResult& resource);
-  // Removes what may not be seen from a search / $everything outcome (matches and included),
-  // and hides the total when the view is restricted.
-  void FilterOutcome(auth::Action action, engine::SearchOutcome& outcome);
+  // The restriction to put into a search or $everything query (engine::SearchOptions::restrict),
+  // so that what this requester may not see is neither returned, counted nor matched through
+  // chains and _has: for patient-linked types, only the compartments of patients with a custody
+  // episode at one of the requester's establishments ending no earlier than the relationship
+  // window (none for unbounded roles and valid break-glass); for every typed query, no resource
+  // labelled R or V unless sealed records may be opened. Empty when nothing is restricted.
+  std::function<void(store::SearchQuery&)> SearchRestriction();
+  // Removes what may not be seen from a search / $everything outcome (matches and included):
+  // the policy's per-resource decision, after the query (defence in depth). The total is kept
+  // only when `restricted_in_query` (the query carried SearchRestriction()), the restriction was
+  // complete and nothing was removed; otherwise it is hidden.
+  void FilterOutcome(auth::Action action, engine::SearchOutcome& outcome,
+                     bool restricted_in_query = false);
   // Same for a history page.
   void FilterHistory(store::HistoryPage& page);
 
@@ -156,8 +167,9 @@ class RequestGuard final : public engine::AccessHooks {
   bool break_glass_used_ = false;
   bool sealed_opened_ = false;
   bool relationships_changed_ = false;
-  bool wrote_ = false;  // some write was audited in its transaction
-  std::string denial_;  // the first denial's reason
+  bool wrote_ = false;                   // some write was audited in its transaction
+  bool restriction_incomplete_ = false;  // SearchRestriction could not express everything
+  std::string denial_;                   // the first denial's reason
 };
 
 }  // namespace tc::access

@@ -131,6 +131,55 @@ TEST_F(AccessControlTest, SearchResultsAreFilteredAndTheTotalHidden) {
   EXPECT_EQ(found->total, -1);
 }
 
+TEST_F(AccessControlTest, TheRestrictionIsInTheQueryChainsAndHasIncluded) {
+  // A sealed HIV result for pa: invisible, uncounted, and not matchable through _has.
+  Put("Observation", "hiv", R"({"resourceType":"Observation","meta":{"security":[{"system":
+      "http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},"status":"final",
+      "code":{"coding":[{"system":"http://loinc.org","code":"75622-1"}]},
+      "subject":{"reference":"Patient/pa"}})");
+  auto guard = control_->Guard(Nurse("A"), {});
+  engine::SearchOptions so;
+  so.restrict = guard->SearchRestriction();
+  ASSERT_TRUE(so.restrict);
+  absl::StatusOr<engine::SearchOutcome> found = repo_->Search("Observation", {}, so);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->matches.size(), 1u);
+  EXPECT_EQ(found->matches[0].id, "oa");
+  EXPECT_EQ(found->total, 1);  // counted in the query: the page and the total agree
+  guard->FilterOutcome(auth::Action::kSearch, *found, /*restricted_in_query=*/true);
+  EXPECT_EQ(found->total, 1);
+  // Without the restriction the sealed result would reveal itself through _has.
+  engine::SearchOptions open;
+  absl::StatusOr<engine::SearchOutcome> leak = repo_->Search(
+      "Patient", {{"_has:Observation:subject:code", "http://loinc.org|75622-1"}}, open);
+  ASSERT_TRUE(leak.ok()) << leak.status();
+  EXPECT_EQ(leak->matches.size(), 1u);
+  absl::StatusOr<engine::SearchOutcome> has =
+      repo_->Search("Patient", {{"_has:Observation:subject:code", "http://loinc.org|75622-1"}}, so);
+  ASSERT_TRUE(has.ok()) << has.status();
+  EXPECT_TRUE(has->matches.empty());
+  // A chain through another establishment's patient finds nothing either.
+  absl::StatusOr<engine::SearchOutcome> chain =
+      repo_->Search("Observation", {{"subject:Patient.family", "Baker"}}, so);
+  ASSERT_TRUE(chain.ok()) << chain.status();
+  EXPECT_TRUE(chain->matches.empty());
+  EXPECT_EQ(chain->total, 0);
+  // With a sealed-access reason the HIV result is found; the system role is not restricted by
+  // establishment.
+  RequestContext reason;
+  reason.sealed_access_reason = "result discussion";
+  auto opened = control_->Guard(Nurse("A"), reason);
+  so.restrict = opened->SearchRestriction();
+  EXPECT_EQ(repo_->Search("Observation", {}, so)->total, 3);  // oa, os, hiv
+  Identity system;
+  system.subject = "svc";
+  system.principal.role = auth::Role::kSystem;
+  system.principal.scopes = *auth::ParseScopes("system/*.cruds");
+  auto backend = control_->Guard(system, {});
+  so.restrict = backend->SearchRestriction();
+  EXPECT_EQ(repo_->Search("Observation", {}, so)->total, 2);  // oa, ob (sealed need a reason)
+}
+
 TEST_F(AccessControlTest, RefusedWritesLeaveNothingBehind) {
   auto guard = control_->Guard(Nurse("A"), {});
   engine::WriteOptions wo;

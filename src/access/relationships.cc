@@ -83,6 +83,41 @@ void RelationshipResolver::Invalidate() {
   absl::MutexLock lock(&mu_);
   stays_.clear();
   org_codes_.clear();
+  org_ids_.clear();
+}
+
+absl::StatusOr<std::vector<std::string>> RelationshipResolver::OrganizationIdsFor(
+    const std::string& code) {
+  const uint64_t generation = generation_.load();
+  {
+    absl::MutexLock lock(&mu_);
+    if (org_generation_ == generation) {
+      if (auto it = org_ids_.find(code); it != org_ids_.end()) return it->second;
+    }
+  }
+  store::SearchQuery q;
+  q.type = "Organization";
+  q.limit = 100;
+  q.count_total = false;
+  store::Criterion& c = q.all_of.emplace_back();
+  c.match = store::Criterion::Match::kTokenCode;
+  c.kind = store::IndexRow::Kind::kToken;
+  c.param = "identifier";
+  store::Criterion::Alternative& a = c.any_of.emplace_back();
+  a.has_system = true;
+  a.system = std::string(kEstablishmentCodeSystem);
+  a.value = code;
+  TC_ASSIGN_OR_RETURN(store::SearchResult found, store_.Search(q));
+  std::vector<std::string> ids;
+  for (const store::StoredVersion& v : found.versions) ids.push_back(v.id);
+  absl::MutexLock lock(&mu_);
+  if (org_generation_ != generation) {
+    org_codes_.clear();
+    org_ids_.clear();
+    org_generation_ = generation;
+  }
+  if (generation_.load() == generation) org_ids_[code] = ids;
+  return ids;
 }
 
 absl::StatusOr<std::string> RelationshipResolver::EstablishmentCodeOf(
@@ -100,6 +135,7 @@ absl::StatusOr<std::string> RelationshipResolver::EstablishmentCodeOf(
   absl::MutexLock lock(&mu_);
   if (org_generation_ != generation) {
     org_codes_.clear();
+    org_ids_.clear();
     org_generation_ = generation;
   }
   if (generation_.load() == generation) org_codes_[organization_id] = code;

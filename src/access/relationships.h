@@ -43,6 +43,9 @@ class RelationshipResolver {
   // establishment), as committed (cached).
   absl::StatusOr<std::string> EstablishmentCodeOf(const std::string& organization_id);
 
+  // The ids of the Organizations whose establishment code is `code` (cached).
+  absl::StatusOr<std::vector<std::string>> OrganizationIdsFor(const std::string& code);
+
   // Forget every cached fact (an EpisodeOfCare or Organization changed).
   void Invalidate();
 
@@ -56,6 +59,7 @@ class RelationshipResolver {
   };
   absl::flat_hash_map<std::string, CachedStays> stays_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> org_codes_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<std::string>> org_ids_ ABSL_GUARDED_BY(mu_);
   uint64_t org_generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

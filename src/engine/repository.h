@@ -81,6 +81,10 @@ struct SearchOptions {
   // Compartment search ([base]/Patient/{id}/{type}): only resources in this patient's
   // compartment (by the compartment definition's parameters). "" = none.
   std::string patient_compartment;
+  // Access restriction (the access layer's): applied to the store query and to every query it
+  // nests (chains, _has), so that what the requester may not see is neither returned, nor
+  // counted, nor matched through. Empty = none.
+  std::function<void(store::SearchQuery&)> restrict;
 };
 
 struct SearchOutcome {

@@ -61,8 +61,7 @@ SearchContext SearchContextOf(const WriteDeps& deps) {
   return ctx;
 }
 
-std::optional<fhir::Value> Repository::FindByUrl(const std::string& type,
-                                                 const std::string& url) {
+std::optional<fhir::Value> Repository::FindByUrl(const std::string& type, const std::string& url) {
   store::SearchQuery q;
   q.type = type;
   q.limit = 1;
@@ -83,8 +82,8 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Repository::Val
     const std::string& url) {
   std::optional<fhir::Value> vs = FindByUrl("ValueSet", url);
   if (!vs) return absl::NotFoundError("no ValueSet " + url);
-  return CodesOfValueSet(*vs,
-                         [&](const std::string& system) { return FindByUrl("CodeSystem", system); });
+  return CodesOfValueSet(
+      *vs, [&](const std::string& system) { return FindByUrl("CodeSystem", system); });
 }
 
 absl::Status Repository::AddIncludes(const ParsedSearch& parsed, SearchOutcome& outcome) {
@@ -169,6 +168,23 @@ absl::Status Repository::AddIncludes(const ParsedSearch& parsed, SearchOutcome& 
   return absl::OkStatus();
 }
 
+namespace {
+
+// Applies `restrict` to `q` and, first, to every query nested in its criteria.
+void RestrictAll(const std::function<void(store::SearchQuery&)>& restrict, store::SearchQuery& q) {
+  for (Criterion& c : q.all_of) {
+    for (Criterion::Alternative& a : c.any_of) {
+      if (!a.sub) continue;
+      auto sub = std::make_shared<store::SearchQuery>(*a.sub);
+      RestrictAll(restrict, *sub);
+      a.sub = std::move(sub);
+    }
+  }
+  restrict(q);
+}
+
+}  // namespace
+
 absl::StatusOr<SearchOutcome> Repository::Search(const std::string& type, const QueryParams& query,
                                                  const SearchOptions& options) {
   if (!definitions_.IsResourceType(type)) {
@@ -202,6 +218,7 @@ absl::StatusOr<SearchOutcome> Repository::Search(const std::string& type, const 
     }
     parsed.query.all_of.insert(parsed.query.all_of.begin(), std::move(c));
   }
+  if (options.restrict) RestrictAll(options.restrict, parsed.query);
   TC_ASSIGN_OR_RETURN(store::SearchResult result, store_.Search(parsed.query));
   SearchOutcome out;
   out.total = result.total;
@@ -259,6 +276,7 @@ absl::StatusOr<SearchOutcome> Repository::Everything(const std::string& patient_
     }
     out.used.emplace_back(name, value);
   }
+  if (options.restrict) options.restrict(q);
   TC_ASSIGN_OR_RETURN(store::SearchResult result, store_.Search(q));
   out.total = result.total;
   SetCursors(q, result, out);

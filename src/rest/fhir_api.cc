@@ -213,8 +213,12 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
   auto allow = [&](Action action, const engine::ReadResult& r) -> absl::Status {
     return guard == nullptr ? absl::OkStatus() : guard->AllowResource(action, r);
   };
+  // The access restriction goes into the query itself; the per-resource decision follows.
+  auto restrict = [&](engine::SearchOptions& so) {
+    if (guard != nullptr) so.restrict = guard->SearchRestriction();
+  };
   auto filter = [&](Action action, engine::SearchOutcome& found) {
-    if (guard != nullptr) guard->FilterOutcome(action, found);
+    if (guard != nullptr) guard->FilterOutcome(action, found, /*restricted_in_query=*/true);
   };
   std::string rest = request.path.substr(options_.base_path.size());
   std::vector<std::string> seg;
@@ -405,6 +409,7 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
       so.count = options_.default_count;
       engine::QueryParams params = SearchParams(request.query);
       TC_RETURN_IF_ERROR(allow_type(Action::kSearch, type));
+      restrict(so);
       TC_ASSIGN_OR_RETURN(engine::SearchOutcome found, repo_.Search(type, params, so));
       filter(Action::kSearch, found);
       // Paging links keep the output shaping the client asked for.
@@ -471,11 +476,13 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
         TC_ASSIGN_OR_RETURN(engine::ReadResult patient, repo_.Read("Patient", id));
         TC_RETURN_IF_ERROR(allow(Action::kEverything, patient));
       }
+      restrict(so);
       TC_ASSIGN_OR_RETURN(found, repo_.Everything(id, params, so));
       filter(Action::kRead, found);
     } else if (defs_.IsResourceType(seg[2]) && get) {
       TC_RETURN_IF_ERROR(allow_type(Action::kSearch, seg[2]));
       so.patient_compartment = id;
+      restrict(so);
       TC_ASSIGN_OR_RETURN(found, repo_.Search(seg[2], params, so));
       filter(Action::kSearch, found);
     } else {

@@ -120,6 +120,9 @@ struct Criterion {
                       // table `kind` (negate: has none)
     kChain,           // reference `param` points (type `system` if set) at a match of `sub`
     kReverseChain,    // some match of `sub` points at this resource through its `param` (_has)
+    kCompartmentIn,   // the resource's patient compartment is a Patient that a match of `sub`
+                      // references through its `param` (access restriction: the patients
+                      // with a custody episode at given establishments); one alternative
   };
   enum class Second : uint8_t { kToken, kStringPrefix, kReference, kRange };
   struct Alternative {

@@ -67,7 +67,10 @@ test('a nurse sees her establishment only, on every path', async () => {
   // Search, _include, chains, _has: nothing of WLY comes back, and no total that would count it.
   const obs = (await fhir(srv.base, 'GET', `/Observation?subject=Patient/${atWly}`, h)).json;
   assert.deepEqual(ids(obs), []);
-  assert.equal(obs.total, undefined);
+  assert.equal(obs.total, 0);  // the restriction is in the query: hidden resources are not counted
+  const mine = (await fhir(srv.base, 'GET', `/Observation?subject=Patient/${atNfd}&_count=1`, h)).json;
+  const all = (await fhir(srv.base, 'GET', `/Observation?subject=Patient/${atNfd}&_count=1`)).json;
+  assert.equal(mine.total, all.total);
   const inc = (await fhir(srv.base, 'GET', `/EpisodeOfCare?_include=EpisodeOfCare:patient&_count=200`, h)).json;
   assert.ok(!ids(inc).includes(`Patient/${atWly}`));
   assert.ok(ids(inc).includes(`Patient/${atNfd}`));

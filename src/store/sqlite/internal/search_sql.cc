@@ -216,6 +216,7 @@ absl::Status AppendAlternative(const Criterion& c, const Criterion::Alternative&
     }
     case Match::kId:
     case Match::kLastUpdated:
+    case Match::kCompartmentIn:
       break;
   }
   return absl::InvalidArgumentError(
@@ -238,7 +239,8 @@ absl::Status AppendMatchingKeys(const Criterion& c, const std::string& type, int
 // Whether a criterion can drive the search (its matches looked up first).
 bool CanDrive(const Criterion& c) {
   return !c.negate && !c.any_of.empty() && c.match != Match::kId &&
-         c.match != Match::kLastUpdated && c.match != Match::kMissing;
+         c.match != Match::kLastUpdated && c.match != Match::kMissing &&
+         c.match != Match::kCompartmentIn;
 }
 
 // How few rows a criterion is expected to match, without statistics (lower drives first):
@@ -362,6 +364,20 @@ absl::Status AppendCriterion(const Criterion& c, const std::string& type, int de
       b.Arg(c.any_of[i].value);
     }
     b.Append(")");
+    return absl::OkStatus();
+  }
+  if (c.match == Match::kCompartmentIn) {
+    // One set of patients for the whole query (not correlated: SQLite builds it once).
+    const Criterion::Alternative& alt = c.any_of[0];
+    if (c.any_of.size() != 1 || !alt.sub || alt.sub->type.empty()) {
+      return absl::InvalidArgumentError("compartment restriction needs one typed query");
+    }
+    b.Append(" AND c.patient_compartment").Append(in);
+    b.Append("SELECT r.target_id FROM (");
+    TC_RETURN_IF_ERROR(AppendQueryKeys(*alt.sub, depth + 1, b));
+    b.Append(") AS s CROSS JOIN idx_reference r ON r.rkey = s.rkey AND r.pid = ");
+    b.Arg(ParamKey(alt.sub->type, c.param));
+    b.Append(" AND r.target_type = 'Patient')");
     return absl::OkStatus();
   }
   if (c.match == Match::kLastUpdated) {
