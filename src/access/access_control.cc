@@ -14,6 +14,8 @@ namespace {
 
 using fhir::Value;
 
+constexpr size_t kMaxCachedTokens = 10000;
+
 bool IsWrite(std::string_view interaction) {
   return interaction == "create" || interaction == "update" || interaction == "patch" ||
          interaction == "delete";
@@ -84,6 +86,14 @@ absl::StatusOr<Identity> AccessControl::Authenticate(std::string_view authorizat
     absl::string_view stripped = absl::StripAsciiWhitespace(
         absl::string_view(authorization.data() + 7, authorization.size() - 7));
     std::string_view token(stripped.data(), stripped.size());
+    const absl::Time now = clock_.Now();
+    {
+      absl::MutexLock lock(&token_cache_mu_);
+      if (auto it = token_cache_.find(stripped); it != token_cache_.end()) {
+        if (now < it->second.expires) return it->second.identity;
+        token_cache_.erase(it);
+      }
+    }
     absl::StatusOr<AccessTokenClaims> claims = VerifyAccessToken(token, keys_, clock_);
     if (claims.ok()) {
       Identity id;
@@ -97,6 +107,9 @@ absl::StatusOr<Identity> AccessControl::Authenticate(std::string_view authorizat
         if (!scopes.ok()) return absl::UnauthenticatedError("invalid access token: scope");
         id.principal.scopes = std::move(*scopes);
       }
+      absl::MutexLock lock(&token_cache_mu_);
+      if (token_cache_.size() >= kMaxCachedTokens) token_cache_.clear();
+      token_cache_[std::string(token)] = CachedIdentity{id, claims->expires};
       return id;
     }
     failure = claims.status();

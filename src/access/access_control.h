@@ -33,7 +33,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "access/access_token.h"
 #include "access/relationships.h"
 #include "audit/audit_log.h"
@@ -110,6 +112,14 @@ class AccessControl {
   AccessControlOptions options_;
   auth::Policy policy_;
   RelationshipResolver relationships_;
+  // Tokens already verified (the same token comes with every request of a session or client):
+  // token → identity, until the token expires. Bounded; emptied when full.
+  struct CachedIdentity {
+    Identity identity;
+    absl::Time expires;
+  };
+  absl::Mutex token_cache_mu_;
+  absl::flat_hash_map<std::string, CachedIdentity> token_cache_ ABSL_GUARDED_BY(token_cache_mu_);
 };
 
 class RequestGuard final : public engine::AccessHooks {

@@ -12,8 +12,14 @@
 
 namespace tc::audit {
 
+// Everything but the chain link is computed before the store transaction (off the store's
+// single writer thread): the stored JSON (stamped at preparation time: an audit event's
+// lastUpdated need not follow commit order) and its canonical form.
 struct AuditLog::Prepared {
   engine::PreparedResource resource;
+  absl::Time last_updated;
+  std::string content;
+  std::string canonical;
 };
 
 AuditLog::AuditLog(store::Store& store, engine::Repository& repository, const base::Clock& clock,
@@ -34,32 +40,34 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
-AuditLog::Prepared AuditLog::PrepareEvent(fhir::Value event) {
+absl::StatusOr<AuditLog::Prepared> AuditLog::PrepareEvent(fhir::Value event) {
   Prepared p;
   p.resource = engine::Prepare(*repository_.indexer(), "AuditEvent", base::NewUuid(random_),
                                std::move(event));
+  p.last_updated = clock_.Now();
+  p.content = p.resource.Render(1, p.last_updated);
+  // The hash covers exactly what is stored (canonical form of the stored JSON).
+  TC_ASSIGN_OR_RETURN(fhir::Value stored, fhir::ParseJson(p.content));
+  p.canonical = CanonicalJson(stored);
   return p;
 }
 
 absl::Status AuditLog::StorePrepared(store::Transaction& txn, const Prepared& prepared) {
-  const absl::Time now = clock_.Now();
   store::NewVersion nv;
   nv.type = "AuditEvent";
   nv.id = prepared.resource.id;
   nv.version = 1;
-  nv.last_updated = now;
-  nv.content = prepared.resource.Render(1, now);
+  nv.last_updated = prepared.last_updated;
+  nv.content = prepared.content;
   // Audit entries are about a patient, not part of the patient's record: they stay out of the
   // compartment ($everything, Patient/{id}/…), and are found with AuditEvent?patient=.
   nv.patient_compartment = "";
   nv.index = prepared.resource.index;
-  // The hash covers exactly what is stored (canonical form of the stored JSON).
-  TC_ASSIGN_OR_RETURN(fhir::Value stored, fhir::ParseJson(nv.content));
   TC_ASSIGN_OR_RETURN(std::optional<store::AuditLink> last, txn.LastAuditLink());
   store::AuditLink link;
   link.sequence = last ? last->sequence + 1 : 1;
   link.prev_hash = last ? last->hash : std::string(kGenesisHash);
-  link.hash = EntryHash(link.sequence, link.prev_hash, CanonicalJson(stored));
+  link.hash = EntryHash(link.sequence, link.prev_hash, prepared.canonical);
   link.audit_id = nv.id;
   TC_RETURN_IF_ERROR(txn.Put(nv));
   return txn.AppendAuditLink(link);
@@ -67,7 +75,7 @@ absl::Status AuditLog::StorePrepared(store::Transaction& txn, const Prepared& pr
 
 absl::StatusOr<std::string> AuditLog::AppendInTransaction(store::Transaction& txn,
                                                           fhir::Value event) {
-  Prepared p = PrepareEvent(std::move(event));
+  TC_ASSIGN_OR_RETURN(Prepared p, PrepareEvent(std::move(event)));
   TC_RETURN_IF_ERROR(StorePrepared(txn, p));
   return p.resource.id;
 }
@@ -110,11 +118,20 @@ void AuditLog::WriterLoop() {
     // Index extraction happens here, not on the store's writer thread.
     std::vector<Prepared> prepared;
     prepared.reserve(batch.size());
-    for (fhir::Value& event : batch) prepared.push_back(PrepareEvent(std::move(event)));
-    absl::Status status = store_.Write([&](store::Transaction& txn) -> absl::Status {
+    absl::Status status;
+    for (fhir::Value& event : batch) {
+      absl::StatusOr<Prepared> p = PrepareEvent(std::move(event));
+      if (p.ok()) {
+        prepared.push_back(*std::move(p));
+      } else if (status.ok()) {
+        status = p.status();
+      }
+    }
+    absl::Status written = store_.Write([&](store::Transaction& txn) -> absl::Status {
       for (const Prepared& p : prepared) TC_RETURN_IF_ERROR(StorePrepared(txn, p));
       return absl::OkStatus();
     });
+    if (status.ok()) status = written;
     {
       std::lock_guard<std::mutex> lock(mu_);
       stored_ += batch.size();

@@ -69,7 +69,7 @@ class AuditLog {
 
  private:
   struct Prepared;
-  Prepared PrepareEvent(fhir::Value event);
+  absl::StatusOr<Prepared> PrepareEvent(fhir::Value event);
   absl::Status StorePrepared(store::Transaction& txn, const Prepared& prepared);
   void WriterLoop();
 

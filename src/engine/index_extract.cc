@@ -134,9 +134,11 @@ class RowSink {
     r.system = std::string(text.substr(0, 512));
     if (r.value.size() > 512) r.value.resize(512);
   }
+  // No :text rows (display words) for this resource.
+  void DisableTextRows() { texts_ = false; }
   // A display text, searchable by :text from its start and from each word.
   void Text(const std::string& param, std::string_view text) {
-    if (text.empty()) return;
+    if (text.empty() || !texts_) return;
     const std::string key = param + ":text";
     String(key, text);
     for (size_t i = 1; i < text.size(); ++i) {
@@ -191,6 +193,7 @@ class RowSink {
 
  private:
   std::vector<IndexRow>& rows_;
+  bool texts_ = true;
   const Value* resource_;
 };
 
@@ -738,6 +741,9 @@ IndexedResource Indexer::Extract(const std::string& resource_type, const std::st
   if (it == plan_->types.end()) return out;
   const TypePlan& tp = it->second;
   RowSink sink(out.rows, &resource);
+  // Audit entries are written for every request: their coded fields (type, subtype, entity
+  // type and role) are searched by code, so their display words are not indexed for :text.
+  if (resource_type == "AuditEvent") sink.DisableTextRows();
   for (const ParamPlan& param : tp.params) {
     for (const Branch& branch : param.branches) {
       absl::StatusOr<Collection> values = fhirpath::Evaluate(branch.expression, resource);
