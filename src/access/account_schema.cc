@@ -53,6 +53,21 @@ CREATE TABLE server_secrets(
   value BLOB NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {2, "0002_web_sessions", R"sql(
+-- Web sessions (access/session_store.h): only the SHA-256 of a session id is stored.
+CREATE TABLE sessions(
+  digest TEXT PRIMARY KEY NOT NULL,
+  login TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  break_glass_reason TEXT NOT NULL,
+  break_glass_granted INTEGER NOT NULL,
+  break_glass_expires INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_login ON sessions(login);
+)sql"},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -13,6 +13,7 @@
 //   clients(client_id, name, scopes, jwks_json, establishments, disabled, created)
 //   used_jti(issuer, jti, expires)   client-assertion ids seen, until they expire
 //   server_secrets(name, value)      the access-token secret and the instance id
+//   sessions(digest, login, stage, created, last_seen, address, break_glass_*)  web sessions
 #pragma once
 
 #include "absl/status/status.h"

@@ -50,6 +50,14 @@ absl::StatusOr<int64_t> Changes(Connection& conn) {
   return row ? st.ColumnInt64(0) : 0;
 }
 
+// Ends every web session of `login` (access/session_store.h): after a change to who the user
+// is or what they may do, they sign in again.
+absl::Status EndSessionsOf(Connection& conn, std::string_view login) {
+  TC_ASSIGN_OR_RETURN(Statement st, conn.Prepare("DELETE FROM sessions WHERE login = ?1"));
+  st.BindText(1, Absl(login));
+  return st.Run();
+}
+
 absl::Status NoSuchUser(std::string_view login) {
   if (!IsValidLogin(login)) return absl::NotFoundError("no such user");
   return absl::NotFoundError(absl::StrCat("no user \"", Absl(login), "\""));
@@ -388,7 +396,8 @@ absl::Status AccountStore::SetDisabled(std::string_view login, bool disabled) {
   st.BindInt64(3, Micros(clock_.Now()));
   TC_RETURN_IF_ERROR(st.Run());
   TC_ASSIGN_OR_RETURN(int64_t changed, Changes(*conn_));
-  return changed == 0 ? NoSuchUser(login) : absl::OkStatus();
+  if (changed == 0) return NoSuchUser(login);
+  return disabled ? EndSessionsOf(*conn_, login) : absl::OkStatus();
 }
 
 absl::Status AccountStore::SetRole(std::string_view login, auth::Role role,
@@ -406,7 +415,8 @@ absl::Status AccountStore::SetRole(std::string_view login, auth::Role role,
   st.BindInt64(4, Micros(clock_.Now()));
   TC_RETURN_IF_ERROR(st.Run());
   TC_ASSIGN_OR_RETURN(int64_t changed, Changes(*conn_));
-  return changed == 0 ? NoSuchUser(login) : absl::OkStatus();
+  if (changed == 0) return NoSuchUser(login);
+  return EndSessionsOf(*conn_, login);
 }
 
 absl::Status AccountStore::SetPassword(std::string_view login, std::string_view password) {
@@ -423,7 +433,8 @@ absl::Status AccountStore::SetPassword(std::string_view login, std::string_view 
   st.BindInt64(3, Micros(clock_.Now()));
   TC_RETURN_IF_ERROR(st.Run());
   TC_ASSIGN_OR_RETURN(int64_t changed, Changes(*conn_));
-  return changed == 0 ? NoSuchUser(login) : absl::OkStatus();
+  if (changed == 0) return NoSuchUser(login);
+  return EndSessionsOf(*conn_, login);
 }
 
 absl::StatusOr<std::string> AccountStore::DummyHash() {
