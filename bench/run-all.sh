@@ -59,6 +59,8 @@ echo "throughcare GET /Patient?_id= with access control + audit: $tc_search_ac r
 awk -v a="$tc_read" -v b="$tc_read_ac" -v c="$tc_search_open" -v d="$tc_search_ac" 'BEGIN {
   printf "policy+audit cost (target <= 1.3x): read %.2fx, search %.2fx (time per request, on / off)\n", a/b, c/d }'
 kill "${PIDS[-1]}"; unset 'PIDS[-1]'
+echo "access control, part by part (ns per operation):"
+"$BUILD/bench/tc_access_benchmark" --benchmark_min_time=0.5 2>/dev/null | grep '^BM_' | sed 's/^/  /'
 
 if [[ ! -d bench/peer/node_modules ]]; then (cd bench/peer && npm ci --no-audit --no-fund --loglevel=error); fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
