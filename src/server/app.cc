@@ -3,6 +3,7 @@
 #include "base/status_macros.h"
 #include "engine/bundle_builder.h"
 #include "fhir/json.h"
+#include "server/smart_routes.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace tc::server {
@@ -38,6 +39,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
       std::make_unique<audit::AuditLog>(*app->store_, *app->repository_, app->clock_, app->random_);
   TC_ASSIGN_OR_RETURN(app->access_, access::AccessControl::Create(*app->store_, *app->audit_log_,
                                                                   keys, app->clock_));
+  access::TokenEndpointOptions to;
+  to.token_url =
+      options.token_url.empty() ? TokenUrlFor(base_url, options.base_path) : options.token_url;
+  to.token_lifetime = options.backend_token_lifetime;
+  to.server_name = app->access_->options().server_name;
+  TC_ASSIGN_OR_RETURN(app->token_endpoint_,
+                      access::TokenEndpoint::Create(*app->accounts_, *app->audit_log_, keys,
+                                                    app->clock_, app->random_, std::move(to)));
   rest::FhirApiOptions fo;
   fo.access = options.access_control ? app->access_.get() : nullptr;
   fo.base_path = options.base_path;
@@ -47,9 +56,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   return app;
 }
 
+bool App::IsSmartConfigurationPath(const std::string& path) const {
+  return path == kSmartConfigurationPath ||
+         (path.size() == options_.base_path.size() + kSmartConfigurationPath.size() &&
+          path.starts_with(options_.base_path) && path.ends_with(kSmartConfigurationPath));
+}
+
 bool App::RunInline(const http::Request& request) const {
   if (request.method != "GET") return false;
   if (request.path == "/healthz") return true;
+  if (IsSmartConfigurationPath(request.path)) return true;
   // GET [base]/[type]/[id] without query: one indexed read of stored bytes.
   if (!request.raw_query.empty() || !fhir_api_->Owns(request.path)) return false;
   size_t slashes = 0;
@@ -65,6 +81,12 @@ http::Response App::Handle(const http::Request& request) {
     r.SetHeader("Content-Type", "application/json");
     r.body = "{\"status\":\"ok\"}";
     return r;
+  }
+  // SMART Backend Services: public, and routed before FhirApi (which owns everything under the
+  // base path and requires a token).
+  if (request.path == kTokenPath) return TokenRoute(*token_endpoint_, request);
+  if (IsSmartConfigurationPath(request.path)) {
+    return SmartConfigurationRoute(request, token_endpoint_->options().token_url);
   }
   if (fhir_api_->Owns(request.path)) return fhir_api_->Handle(request);
   if (request.path == "/") {

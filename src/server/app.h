@@ -12,8 +12,10 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "access/access_control.h"
 #include "access/account_store.h"
+#include "access/token_endpoint.h"
 #include "audit/audit_log.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -38,13 +40,20 @@ struct AppOptions {
   // Off only for benchmarks measuring its cost and engine-only tests (a loud warning is printed
   // by `serve --no-access-control`).
   bool access_control = true;
+  // SMART Backend Services: the token endpoint's URL (the "aud" of client assertions); "" =
+  // derived from base_url (server/smart_routes.h TokenUrlFor: <root>/auth/token).
+  std::string token_url;
+  // Lifetime of the access tokens the token endpoint issues (at most
+  // access::kMaxBackendTokenLifetime).
+  absl::Duration backend_token_lifetime = absl::Minutes(5);
 };
 
 class App {
  public:
   static absl::StatusOr<std::unique_ptr<App>> Open(const AppOptions& options);
 
-  // Handles one HTTP request (FHIR API, /healthz). Thread-safe.
+  // Handles one HTTP request (FHIR API; SMART Backend Services token endpoint and
+  // .well-known/smart-configuration, server/smart_routes.h; /healthz). Thread-safe.
   http::Response Handle(const http::Request& request);
   // Cheap requests that may run on the I/O thread (reads by id, health checks).
   bool RunInline(const http::Request& request) const;
@@ -54,12 +63,15 @@ class App {
   access::AccountStore& accounts() { return *accounts_; }
   audit::AuditLog& audit_log() { return *audit_log_; }
   access::AccessControl& access_control() { return *access_; }
+  access::TokenEndpoint& token_endpoint() { return *token_endpoint_; }
   const base::Clock& clock() const { return clock_; }
   base::Random& random() { return random_; }
   const fhir::Definitions& definitions() const { return *definitions_; }
 
  private:
   App() = default;
+  // "/.well-known/smart-configuration" or "<base_path>/.well-known/smart-configuration".
+  bool IsSmartConfigurationPath(const std::string& path) const;
   AppOptions options_;
   base::SystemClock clock_;
   base::SystemRandom random_;
@@ -70,6 +82,7 @@ class App {
   std::unique_ptr<access::AccountStore> accounts_;
   std::unique_ptr<audit::AuditLog> audit_log_;  // after the store: flushed before it closes
   std::unique_ptr<access::AccessControl> access_;
+  std::unique_ptr<access::TokenEndpoint> token_endpoint_;
   std::unique_ptr<rest::FhirApi> fhir_api_;
 };
 
