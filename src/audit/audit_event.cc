@@ -145,6 +145,8 @@ absl::StatusOr<fhir::Value> BuildAuditEvent(const AuditRecord& record) {
   }
   if (!record.agent.name.empty()) who.Set("display", Str(record.agent.name));
   if (who.size() > 0) user.Set("who", std::move(who));
+  // The login again as altId, so that `AuditEvent?altid=<login>` finds what a user did.
+  if (!record.agent.user_id.empty()) user.Set("altId", Str(record.agent.user_id));
   user.Set("requestor", Value::Bool(true));
   if (!record.agent.address.empty()) {
     Value network = Value::Object();

@@ -18,8 +18,9 @@
 // v3-ParticipationType, security-source-type and v3-ActReason.
 //
 // Shape: agent[0] is the user or client (type v3-ParticipationType#IRCP "information
-// recipient", requestor true, role = our role id under https://throughcare.dev/fhir/role,
-// network address when known); agent[1] is this server (DCM#110152 Destination Role ID).
+// recipient", requestor true, role = our role id under https://throughcare.dev/fhir/role, the
+// login as who.identifier and as altId (AuditEvent?altid=<login>), network address when known);
+// agent[1] is this server (DCM#110152 Destination Role ID).
 // Entities: each patient (audit-entity-type#1 Person, object-role#1 Patient) — for a search,
 // EVERY patient whose data was returned; the resource touched (type 2 System Object, role 4
 // Domain Resource); for a search the query (type 2, role 24 Query, `query` = base64 of the query
