@@ -1,0 +1,91 @@
+// File: web/web_app.h
+//
+// The web UI's sign-in and account pages and the privacy officer's audit pages (issue 4,
+// "Identity" 1–2, "Audit" 11–12), server-rendered in NHS.UK markup (web/layout.h):
+//   GET  /                      home (signed in) or a link to sign in
+//   GET  /login, POST /login    password sign-in (lockout, the same answer for unknown, wrong
+//                               and disabled accounts), then
+//   GET|POST /login/totp        the second factor when the account has TOTP
+//   GET|POST /account/password  a new password (required after a one-time password)
+//   POST /logout                sign out; POST /logout/everywhere ends every session of the user
+//   GET|POST /break-glass       declare break-glass with a typed reason (1 hour, shown on every
+//                               page, alerts the privacy officer through the audit trail)
+//   GET  /audit                 audit search for roles with the audit-read trait: by patient,
+//                               by user, break-glass in the last N days
+//   GET  /patients/{id}/access-report   "who has seen my record", printable
+// Sessions (access/session_store.h) live in an HttpOnly, SameSite=Strict cookie; a new session
+// id is issued at every sign-in step. Every state-changing form carries a CSRF token bound to the
+// session (auth/session.h), and the sign-in form a double-submit token bound to a pre-session
+// cookie; a POST without a valid one is refused with 403 and changes nothing. Every sign-in,
+// failure, sign-out and break-glass is audited.
+// Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "access/access_control.h"
+#include "access/account_store.h"
+#include "access/session_store.h"
+#include "audit/audit_log.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "engine/repository.h"
+#include "http/message.h"
+
+namespace tc::web {
+
+inline constexpr std::string_view kSessionCookie = "tc_session";
+inline constexpr std::string_view kLoginCookie = "tc_login";
+
+struct WebAppOptions {
+  bool secure_cookies = false;  // Secure cookies (set when serving TLS)
+  std::string server_name = "throughcare";
+  absl::Duration break_glass_duration = absl::Hours(1);
+};
+
+// References must outlive the WebApp.
+struct WebDeps {
+  access::AccountStore& accounts;
+  access::SessionStore& sessions;
+  access::AccessControl& access;
+  engine::Repository& repository;
+  audit::AuditLog& audit;
+  const base::Clock& clock;
+  base::Random& random;
+};
+
+class WebApp {
+ public:
+  // `csrf_secret`: at least 32 bytes (the server's token secret).
+  WebApp(WebDeps deps, std::string csrf_secret, WebAppOptions options = {});
+
+  // True for the paths above.
+  bool Owns(const http::Request& request) const;
+  http::Response Handle(const http::Request& request);
+
+ private:
+  struct Context;  // the request's session, user and CSRF token
+  http::Response Home(Context& ctx);
+  http::Response LoginForm(const http::Request& request, std::string_view login,
+                           std::string_view error);
+  http::Response LoginSubmit(const http::Request& request);
+  http::Response TotpPage(Context& ctx, const http::Request& request);
+  http::Response PasswordPage(Context& ctx, const http::Request& request);
+  http::Response Logout(Context& ctx, bool everywhere);
+  http::Response BreakGlassPage(Context& ctx, const http::Request& request);
+  http::Response AuditPage(Context& ctx, const http::Request& request);
+  http::Response AccessReport(Context& ctx, const std::string& patient_id);
+
+  // A complete page for `ctx` (its user, CSRF token and break-glass banner).
+  http::Response Page(const Context& ctx, int status, const std::string& title,
+                      const std::string& main_html) const;
+  http::Response Redirect(std::string_view location) const;
+  void AuditSignIn(std::string_view login, std::string_view address, bool ok,
+                   std::string_view detail, audit::AuditKind kind = audit::AuditKind::kLogin);
+
+  WebDeps deps_;
+  std::string csrf_secret_;
+  WebAppOptions options_;
+};
+
+}  // namespace tc::web
