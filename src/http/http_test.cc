@@ -1,7 +1,6 @@
 // Tests for the HTTP transport: a real server on port 0, driven by a tiny blocking POSIX-socket
 // client (http/testing/test_client.h) so that the bytes on the wire are exactly what each test
-// writes. TLS and the security headers have their own tests
-// (transport_security_test.cc).
+// writes. TLS and the security headers are tested in transport_security_test.cc.
 
 #include <atomic>
 #include <cerrno>
