@@ -511,20 +511,31 @@ TEST(HttpTlsTest, StartFailsClearlyForAnUnusableCertificateOrKey) {
 
   absl::Status not_pem = start(pki.garbage, pki.key);
   EXPECT_EQ(not_pem.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(not_pem.message(), HasSubstr("cannot load the TLS certificate"));
+  EXPECT_THAT(not_pem.message(), HasSubstr("contains no PEM certificate"));
+  absl::Status key_as_cert = start(pki.key, pki.key);
+  EXPECT_EQ(key_as_cert.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(key_as_cert.message(), HasSubstr("contains no PEM certificate"));
 
   absl::Status key_not_pem = start(pki.cert, pki.garbage);
   EXPECT_EQ(key_not_pem.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(key_not_pem.message(), HasSubstr("cannot load the TLS private key"));
+  EXPECT_THAT(key_not_pem.message(), HasSubstr("contains no PEM private key"));
+  absl::Status cert_as_key = start(pki.cert, pki.cert);
+  EXPECT_EQ(cert_as_key.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(cert_as_key.message(), HasSubstr("contains no PEM private key"));
 
   // Never prompts for the passphrase (the test would hang): refused instead.
   absl::Status encrypted = start(pki.cert, pki.encrypted_key);
   EXPECT_EQ(encrypted.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(encrypted.message(), HasSubstr("unencrypted"));
+  EXPECT_THAT(encrypted.message(), HasSubstr("is encrypted"));
+
+  absl::Status directory = start(pki.dir.string(), pki.key);
+  EXPECT_EQ(directory.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory.message(), HasSubstr("cannot read the TLS certificate"));
 
   EXPECT_EQ(start(pki.cert, "").code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(start("", pki.key).code(), absl::StatusCode::kInvalidArgument);
-  for (const absl::Status& s : {mismatch, rsa, no_file, not_pem, key_not_pem, encrypted}) {
+  for (const absl::Status& s : {mismatch, rsa, no_file, not_pem, key_as_cert, key_not_pem,
+                                cert_as_key, encrypted, directory}) {
     EXPECT_EQ(s.message().find('\n'), std::string_view::npos) << s;  // One line.
   }
 }

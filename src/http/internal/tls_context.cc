@@ -1,6 +1,7 @@
 #include "http/internal/tls_context.h"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -30,33 +31,49 @@ constexpr char kTls12Ciphers[] =
 constexpr char kTls13Suites[] =
     "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
 
-// The reason of the most recent OpenSSL error on this thread (and clears the queue), e.g.
-// "no start line"; "unknown error" when the queue is empty.
+// The reasons of the OpenSSL errors queued on this thread, oldest (the root cause) first, e.g.
+// "no start line; PEM lib"; "unknown error" when the queue is empty. Clears the queue.
 std::string TakeOpenSslError() {
-  unsigned long code = ERR_peek_last_error();
-  const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
-  std::string text = reason != nullptr ? reason : "unknown error";
-  ERR_clear_error();
-  return text;
+  std::string text;
+  while (unsigned long code = ERR_get_error()) {
+    const char* reason = ERR_reason_error_string(code);
+    std::string piece = reason != nullptr ? reason : absl::StrCat("error ", code);
+    if (text.find(piece) != std::string::npos) continue;
+    absl::StrAppend(&text, text.empty() ? "" : "; ", piece);
+  }
+  return text.empty() ? "unknown error" : text;
 }
 
 // Never prompt for a passphrase on the terminal: an encrypted key simply fails to load.
 int NoPassphrase(char*, int, int, void*) { return 0; }
 
-// InvalidArgument when `path` cannot be opened for reading (missing, permissions, a directory).
-absl::Status CheckReadable(const std::string& path, const char* what) {
+// PEM files larger than this are refused (a certificate chain is a few KiB).
+constexpr size_t kMaxPemBytes = 1024 * 1024;
+
+// The contents of `path`, or InvalidArgument naming it (missing, permissions, a directory, huge).
+absl::StatusOr<std::string> ReadPemFile(const std::string& path, const char* what) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot read the TLS ", what, " ", path, ": ", std::strerror(errno)));
   }
-  char byte;
-  bool readable = std::fread(&byte, 1, 1, file) == 1 || std::feof(file) != 0;
-  std::fclose(file);
-  if (!readable) {
-    return absl::InvalidArgumentError(absl::StrCat("cannot read the TLS ", what, " ", path));
+  std::string text;
+  char chunk[4096];
+  size_t n;
+  while ((n = std::fread(chunk, 1, sizeof(chunk), file)) > 0 && text.size() <= kMaxPemBytes) {
+    text.append(chunk, n);
   }
-  return absl::OkStatus();
+  int error = std::ferror(file) != 0 ? errno : 0;
+  std::fclose(file);
+  if (error != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read the TLS ", what, " ", path, ": ", std::strerror(error)));
+  }
+  if (text.size() > kMaxPemBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the TLS ", what, " ", path, " is too large to be a PEM file"));
+  }
+  return text;
 }
 
 struct PkeyDeleter {
@@ -67,19 +84,47 @@ struct BioDeleter {
 };
 
 absl::StatusOr<std::unique_ptr<EVP_PKEY, PkeyDeleter>> ReadPrivateKey(const std::string& path) {
-  std::unique_ptr<BIO, BioDeleter> bio(BIO_new_file(path.c_str(), "r"));
-  if (bio == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read the TLS private key ", path, ": ", TakeOpenSslError()));
+  absl::StatusOr<std::string> text = ReadPemFile(path, "private key");
+  if (!text.ok()) return text.status();
+  if (text->find("-----BEGIN ENCRYPTED PRIVATE KEY-----") != std::string::npos ||
+      text->find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the TLS private key ", path,
+        " is encrypted: an unencrypted PEM private key is needed (the server never asks for a "
+        "passphrase; protect the file with its permissions instead)"));
   }
+  if (text->find("PRIVATE KEY-----") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the TLS private key ", path, " contains no PEM private key"));
+  }
+  std::unique_ptr<BIO, BioDeleter> bio(
+      BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
+  if (bio == nullptr) return absl::ResourceExhaustedError("out of memory reading the TLS key");
   std::unique_ptr<EVP_PKEY, PkeyDeleter> key(
       PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
+  OPENSSL_cleanse(text->data(), text->size());
   if (key == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("cannot load the TLS private key ", path, ": ",
                                                    TakeOpenSslError(),
                                                    " (expected an unencrypted PEM private key)"));
   }
   return key;
+}
+
+absl::Status LoadCertificateChain(SSL_CTX* ctx, const std::string& path) {
+  absl::StatusOr<std::string> text = ReadPemFile(path, "certificate");
+  if (!text.ok()) return text.status();
+  if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the TLS certificate ", path,
+                     " contains no PEM certificate (-----BEGIN CERTIFICATE-----)"));
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx, path.c_str()) != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot load the TLS certificate ", path, ": ", TakeOpenSslError(),
+                     " (expected a PEM certificate chain, leaf first)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Configure(SSL_CTX* ctx, const std::string& certificate_file,
@@ -100,13 +145,7 @@ absl::Status Configure(SSL_CTX* ctx, const std::string& certificate_file,
   }
   SSL_CTX_set_default_passwd_cb(ctx, NoPassphrase);
 
-  if (absl::Status s = CheckReadable(certificate_file, "certificate"); !s.ok()) return s;
-  if (absl::Status s = CheckReadable(private_key_file, "private key"); !s.ok()) return s;
-  if (SSL_CTX_use_certificate_chain_file(ctx, certificate_file.c_str()) != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot load the TLS certificate ", certificate_file, ": ", TakeOpenSslError(),
-                     " (expected a PEM certificate chain, leaf first)"));
-  }
+  if (absl::Status s = LoadCertificateChain(ctx, certificate_file); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<EVP_PKEY, PkeyDeleter>> key = ReadPrivateKey(private_key_file);
   if (!key.ok()) return key.status();
   X509* certificate = SSL_CTX_get0_certificate(ctx);
