@@ -1,18 +1,10 @@
 // Tests for the HTTP transport: a real server on port 0, driven by a tiny blocking POSIX-socket
-// client so that the bytes on the wire are exactly what each test writes.
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
+// client (http/testing/test_client.h) so that the bytes on the wire are exactly what each test
+// writes. TLS and the security headers are tested in transport_security_test.cc.
 
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cstring>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -26,17 +18,19 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "http/internal/ascii.h"
 #include "http/message.h"
 #include "http/server.h"
+#include "http/testing/test_client.h"
 
 namespace tc::http {
 namespace {
 
-using ::tc::http::http_internal::EqualsIgnoreCase;
+using ::tc::http::testing::ClientResponse;
+using ::tc::http::testing::Exchange;
+using ::tc::http::testing::GetRequest;
+using ::tc::http::testing::TestClient;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
@@ -55,143 +49,6 @@ std::string Cat(const Pieces&... pieces) {
 }
 bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
-}
-template <typename Int>
-bool ParseInt(std::string_view text, Int* out) {
-  auto result = std::from_chars(text.data(), text.data() + text.size(), *out);
-  return result.ec == std::errc() && result.ptr == text.data() + text.size() && !text.empty();
-}
-
-// ---------------------------------------------------------------------------------------------
-// A minimal blocking HTTP/1.1 client.
-
-struct ClientResponse {
-  int status = 0;
-  HeaderList headers;
-  std::string body;
-
-  std::string_view Header(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
-      if (EqualsIgnoreCase(key, name)) return value;
-    }
-    return {};
-  }
-  bool HasHeader(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
-      if (EqualsIgnoreCase(key, name)) return true;
-    }
-    return false;
-  }
-};
-
-class TestClient {
- public:
-  explicit TestClient(uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd_ < 0) return;
-    timeval timeout{10, 0};  // No test may hang forever.
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      connect_errno_ = errno;
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~TestClient() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  TestClient(const TestClient&) = delete;
-  TestClient& operator=(const TestClient&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-  int connect_errno() const { return connect_errno_; }
-
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // Reads one response. `head_request`: the response has no body whatever its headers say.
-  std::optional<ClientResponse> Read(bool head_request = false) {
-    size_t end;
-    while ((end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return std::nullopt;
-    }
-    std::string head = buffer_.substr(0, end);
-    buffer_.erase(0, end + 4);
-    std::vector<std::string> lines = absl::StrSplit(head, "\r\n");
-    ClientResponse response;
-    std::vector<std::string> status_line = absl::StrSplit(lines[0], absl::MaxSplits(' ', 2));
-    if (status_line.size() < 2 || !status_line[0].starts_with("HTTP/1.") ||
-        !ParseInt(status_line[1], &response.status)) {
-      return std::nullopt;
-    }
-    for (size_t i = 1; i < lines.size(); ++i) {
-      size_t colon = lines[i].find(':');
-      if (colon == std::string::npos) return std::nullopt;
-      std::string value = lines[i].substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      response.headers.emplace_back(lines[i].substr(0, colon), value);
-    }
-    size_t length = 0;
-    if (!head_request && response.status >= 200 && response.status != 204 &&
-        response.status != 304) {
-      if (!ParseInt(response.Header("Content-Length"), &length)) return std::nullopt;
-    }
-    while (buffer_.size() < length) {
-      if (!Fill()) return std::nullopt;
-    }
-    response.body = buffer_.substr(0, length);
-    buffer_.erase(0, length);
-    return response;
-  }
-
-  // True when the server closed the connection (EOF or reset) with no further bytes.
-  bool PeerClosed() {
-    char c;
-    ssize_t n = ::recv(fd_, &c, 1, 0);
-    return n == 0 || (n < 0 && errno == ECONNRESET);
-  }
-
-  void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
-  // Reads whatever is available (at least one byte) into the buffer.
-  bool ReadSome() { return Fill(); }
-  std::string& buffered() { return buffer_; }
-
- private:
-  bool Fill() {
-    char chunk[16384];
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-    if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  int connect_errno_ = 0;
-  std::string buffer_;
-};
-
-// Sends `raw` on a fresh connection and reads one response.
-std::optional<ClientResponse> Exchange(uint16_t port, std::string_view raw, bool head = false) {
-  TestClient client(port);
-  if (!client.connected() || !client.Send(raw)) return std::nullopt;
-  return client.Read(head);
-}
-
-std::string GetRequest(std::string_view target, std::string_view extra_headers = "") {
-  return Cat("GET ", target, " HTTP/1.1\r\nHost: localhost\r\n", extra_headers, "\r\n");
 }
 
 ServerOptions TestOptions() {

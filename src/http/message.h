@@ -66,11 +66,12 @@ struct Request {
 // The response a handler returns.
 //
 // The transport owns the framing headers: it always writes `Content-Length` (except for 1xx,
-// 204 and 304), decides `Connection` itself, and adds `Date` and `Server: throughcare` unless the
-// handler set them. Handler-set `Content-Length`, `Transfer-Encoding` and `Connection` headers are
-// ignored, except that a `Connection` value containing "close" makes the transport close the
-// connection after this response. Headers whose name is not a valid token or whose value
-// contains CR, LF or NUL are dropped (never written), so untrusted data cannot split a response.
+// 204 and 304), decides `Connection` itself, and adds `Date`, `Server: throughcare` (no version)
+// and the security headers listed in server.h unless the handler set a header of that name.
+// Handler-set `Content-Length`, `Transfer-Encoding` and `Connection` headers are ignored, except
+// that a `Connection` value containing "close" makes the transport close the connection after this
+// response. Headers whose name is not a valid token or whose value contains CR, LF or NUL are
+// dropped (never written), so untrusted data cannot split a response.
 struct Response {
   // The status code. REQUIRES: 200..599 (anything else is replaced by a 500 from the transport).
   int status = 200;

@@ -13,6 +13,11 @@
 // - Shutdown: close the acceptor, mark workers as stopping (each connection finishes the request
 //   it is on and closes), close idle connections, wait up to the grace period, close the rest,
 //   let running handlers return, join.
+// - TLS: an `asio::ssl::stream` layered on the connection's socket (which stays the thing the
+//   sweeper and shutdown close). The handshake runs first, under its own deadline; then reads
+//   and writes go through the stream; closing sends close_notify without waiting for the peer's.
+// - Security headers (internal/security_headers.h) are added in `WriteResponse`, the one place
+//   every response passes through.
 
 #include "http/server.h"
 
@@ -23,6 +28,7 @@
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 
+#include <openssl/ssl.h>
 #include <time.h>
 
 #include <algorithm>
@@ -36,6 +42,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -57,6 +65,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -66,6 +75,8 @@
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "http/internal/ascii.h"
+#include "http/internal/security_headers.h"
+#include "http/internal/tls_context.h"
 
 namespace tc::http {
 namespace {
@@ -82,6 +93,8 @@ using Token = asio::as_tuple_t<asio::use_awaitable_t<>>;
 using Socket = Token::as_default_on_t<tcp::socket>;
 using Acceptor = Token::as_default_on_t<tcp::acceptor>;
 using Timer = Token::as_default_on_t<asio::steady_timer>;
+// TLS over a connection's socket (owned by the connection, so closing it aborts TLS operations).
+using TlsStream = asio::ssl::stream<Socket&>;
 
 constexpr size_t kReadChunk = 64 * 1024;
 // A connection's body buffer is released after a request whose body exceeded this.
@@ -91,6 +104,9 @@ constexpr size_t kKeepBodyCapacity = 1024 * 1024;
 constexpr std::chrono::seconds kMaxLinger{2};
 constexpr size_t kMinLingerBytes = 1024 * 1024;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Over TLS, a body up to this size is copied behind the response head so that both go out in
+// one TLS record (the stream writes one buffer per record).
+constexpr size_t kTlsCoalesceBytes = 16 * 1024;
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", recomputed at most once per second per I/O thread.
 class DateCache {
@@ -263,15 +279,17 @@ struct Worker {
   bool stopped = false;               // Grace is over: the sweep loop must exit.
 };
 
-enum class Phase { kReading, kHandling, kWriting, kLingering };
+enum class Phase { kHandshake, kReading, kHandling, kWriting, kLingering };
 
 // One client connection; lives in its `Serve` coroutine's frame.
 struct Connection {
   Connection(Worker& w, Socket s, size_t buffer_limit)
       : worker(w), socket(std::move(s)), buffer(buffer_limit) {}
 
-  // True when waiting for the first byte of a new request (safe to close on shutdown).
+  // True when waiting for the first byte of a new request, or still in the TLS handshake (safe to
+  // close on shutdown).
   bool Idle() const {
+    if (phase == Phase::kHandshake) return true;
     return phase == Phase::kReading && buffer.size() == 0 &&
            (parser == nullptr || !parser->got_some());
   }
@@ -282,6 +300,7 @@ struct Connection {
 
   Worker& worker;
   Socket socket;
+  std::optional<TlsStream> tls;  // Set when the server speaks TLS; wraps `socket`.
   beast::flat_buffer buffer;
   Phase phase = Phase::kReading;
   Clock::time_point deadline = Clock::time_point::max();
@@ -335,6 +354,13 @@ class Server::Impl {
         sweep_period_(std::clamp<std::chrono::milliseconds>(
             std::chrono::duration_cast<std::chrono::milliseconds>(options_.idle_timeout) / 4,
             std::chrono::milliseconds(50), std::chrono::milliseconds(1000))) {
+    // `Start` checked that both TLS files or neither are set, and never runs a server whose TLS
+    // set-up failed.
+    const bool tls = !options_.tls_certificate_file.empty();
+    for (const http_internal::DefaultHeader& header : http_internal::kSecurityHeaders) {
+      if (header.tls_only && !tls) continue;
+      security_headers_.append(header.name).append(": ").append(header.value).append("\r\n");
+    }
     for (int i = 0; i < options_.io_threads; ++i) workers_.push_back(std::make_unique<Worker>());
   }
 
@@ -342,7 +368,9 @@ class Server::Impl {
 
   absl::Status Listen();
   void Run();
+  absl::Status SetUpTls();
   uint16_t port() const { return port_; }
+  bool tls() const { return tls_context_ != nullptr; }
   void Shutdown(std::chrono::milliseconds grace);
   void Wait() {
     std::unique_lock lock(mu_);
@@ -359,6 +387,7 @@ class Server::Impl {
   asio::awaitable<ReadResult> ReadRequest(Connection& c, RequestParser& parser);
   asio::awaitable<bool> WriteAll(Connection& c, std::string_view first, std::string_view second);
   asio::awaitable<bool> WriteResponse(Connection& c, bool keep_alive);
+  asio::awaitable<void> ShutdownSend(Connection& c);
   asio::awaitable<void> SendErrorAndClose(Connection& c, int status, std::string_view message);
   asio::awaitable<void> RunOnPool(Connection& c);
   bool RunInline(const Request& request) const noexcept;
@@ -371,6 +400,11 @@ class Server::Impl {
   const ServerOptions options_;
   const Handler handler_;
   const std::chrono::milliseconds sweep_period_;
+  // The security headers this server sends, serialised ("Name: value\r\n" each).
+  std::string security_headers_;
+  // Null for plain HTTP. Immutable once running; shared by every connection's TLS stream.
+  // Declared before the workers so that it outlives the connections.
+  std::unique_ptr<asio::ssl::context> tls_context_;
   // Declaration order matters for destruction: the acceptor and pool before the workers.
   std::vector<std::unique_ptr<Worker>> workers_;
   std::optional<Acceptor> acceptor_;  // Used only on workers_[0]'s thread once running.
@@ -383,6 +417,16 @@ class Server::Impl {
   int active_connections_ = 0;     // Guarded by mu_.
   State state_ = State::kRunning;  // Guarded by mu_.
 };
+
+absl::Status Server::Impl::SetUpTls() {
+  if (options_.tls_certificate_file.empty() && options_.tls_private_key_file.empty()) {
+    return absl::OkStatus();
+  }
+  TC_ASSIGN_OR_RETURN(tls_context_,
+                      http_internal::MakeServerTlsContext(options_.tls_certificate_file,
+                                                          options_.tls_private_key_file));
+  return absl::OkStatus();
+}
 
 absl::Status Server::Impl::Listen() {
   error_code ec;
@@ -541,6 +585,15 @@ asio::awaitable<void> Server::Impl::Serve(Worker& worker, Socket socket) {
 asio::awaitable<void> Server::Impl::ServeRequests(Connection& c) {
   const uint32_t header_limit = static_cast<uint32_t>(
       std::min<size_t>(options_.max_header_bytes, std::numeric_limits<uint32_t>::max()));
+  if (tls_context_) {
+    c.tls.emplace(c.socket, *tls_context_);
+    c.phase = Phase::kHandshake;
+    c.deadline = Clock::now() + options_.tls_handshake_timeout;
+    auto [ec] = co_await c.tls->async_handshake(asio::ssl::stream_base::server);
+    // Failed (plain HTTP, garbage, an unacceptable version or cipher), timed out or shut down:
+    // close without a word; there is no channel to answer on.
+    if (ec || !c.socket.is_open()) co_return;
+  }
   for (;;) {
     if (c.worker.stopping) co_return;
     ResetRequest(c.request);
@@ -581,8 +634,7 @@ asio::awaitable<void> Server::Impl::ServeRequests(Connection& c) {
     c.phase = Phase::kWriting;
     bool more = co_await WriteResponse(c, keep_alive);
     if (!more) {
-      error_code ignored;
-      c.socket.shutdown(tcp::socket::shutdown_send, ignored);
+      co_await ShutdownSend(c);
       co_return;
     }
   }
@@ -613,8 +665,16 @@ asio::awaitable<ReadResult> Server::Impl::ReadRequest(Connection& c, RequestPars
                            header_seen ? "malformed chunked body" : "request header too large"};
     }
     c.deadline = IdleDeadline();
-    auto [ec, n] = co_await c.socket.async_read_some(c.buffer.prepare(std::min(room, kReadChunk)));
-    if (ec) co_return ReadResult{ReadResult::kClosed};  // EOF, reset, timeout or shutdown.
+    auto buffer = c.buffer.prepare(std::min(room, kReadChunk));
+    error_code ec;
+    size_t n = 0;
+    if (c.tls) {
+      std::tie(ec, n) = co_await c.tls->async_read_some(buffer);
+    } else {
+      std::tie(ec, n) = co_await c.socket.async_read_some(buffer);
+    }
+    // EOF (with or without TLS close_notify), reset, timeout or shutdown.
+    if (ec) co_return ReadResult{ReadResult::kClosed};
     c.buffer.commit(n);
   }
 }
@@ -625,7 +685,13 @@ asio::awaitable<bool> Server::Impl::WriteAll(Connection& c, std::string_view fir
     std::array<asio::const_buffer, 2> buffers = {asio::const_buffer(first.data(), first.size()),
                                                  asio::const_buffer(second.data(), second.size())};
     c.deadline = IdleDeadline();
-    auto [ec, n] = co_await c.socket.async_write_some(buffers);
+    error_code ec;
+    size_t n = 0;
+    if (c.tls) {
+      std::tie(ec, n) = co_await c.tls->async_write_some(buffers);
+    } else {
+      std::tie(ec, n) = co_await c.socket.async_write_some(buffers);
+    }
     if (ec) co_return false;
     size_t from_first = std::min(n, first.size());
     first.remove_prefix(from_first);
@@ -647,6 +713,8 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, bool keep_alive
   head.append("\r\n");
   bool has_date = false;
   bool has_server = false;
+  uint32_t has_security_header = 0;  // Bit i: the handler set kSecurityHeaders[i].
+  static_assert(http_internal::kSecurityHeaders.size() <= 32);
   for (const auto& [name, value] : response.headers) {
     if (!ValidHeaderName(name) || !ValidHeaderValue(value)) continue;
     if (http_internal::EqualsIgnoreCase(name, "Content-Length") ||
@@ -659,10 +727,22 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, bool keep_alive
     }
     has_date = has_date || http_internal::EqualsIgnoreCase(name, "Date");
     has_server = has_server || http_internal::EqualsIgnoreCase(name, "Server");
+    if (int i = http_internal::SecurityHeaderIndex(name); i >= 0) {
+      has_security_header |= uint32_t{1} << i;
+    }
     head.append(name).append(": ").append(value).append("\r\n");
   }
   if (!has_date) head.append("Date: ").append(c.worker.date.Get()).append("\r\n");
   if (!has_server) head.append("Server: throughcare\r\n");
+  if (has_security_header == 0) {
+    head.append(security_headers_);  // The common case: all of them, in one go.
+  } else {
+    for (size_t i = 0; i < http_internal::kSecurityHeaders.size(); ++i) {
+      const http_internal::DefaultHeader& header = http_internal::kSecurityHeaders[i];
+      if ((has_security_header & (uint32_t{1} << i)) != 0 || (header.tls_only && !c.tls)) continue;
+      head.append(header.name).append(": ").append(header.value).append("\r\n");
+    }
+  }
   if (!no_body) {
     head.append("Content-Length: ");
     AppendNumber(head, response.body.size());
@@ -676,6 +756,10 @@ asio::awaitable<bool> Server::Impl::WriteResponse(Connection& c, bool keep_alive
   head.append("\r\n");
   std::string_view body;
   if (!no_body && c.request.method != "HEAD") body = response.body;
+  if (c.tls && !body.empty() && body.size() <= kTlsCoalesceBytes) {
+    head.append(body);
+    body = {};
+  }
   bool written = co_await WriteAll(c, head, body);
   co_return written&& keep_alive;
 }
@@ -688,10 +772,9 @@ asio::awaitable<void> Server::Impl::SendErrorAndClose(Connection& c, int status,
   if (!written && !c.socket.is_open()) co_return;
   // Lingering close: stop sending, then drain what the client is still sending for a little
   // while, so that closing with unread data does not reset the connection before the client has
-  // read the response.
-  error_code ec;
-  c.socket.shutdown(tcp::socket::shutdown_send, ec);
-  if (ec) co_return;
+  // read the response. (Over TLS the drained bytes are records nobody needs to decrypt.)
+  co_await ShutdownSend(c);
+  if (!c.socket.is_open()) co_return;
   c.phase = Phase::kLingering;
   c.deadline = Clock::now() + std::min<Clock::duration>(options_.idle_timeout, kMaxLinger);
   const size_t max_bytes = std::max(options_.max_body_bytes, kMinLingerBytes);
@@ -704,6 +787,19 @@ asio::awaitable<void> Server::Impl::SendErrorAndClose(Connection& c, int status,
     drained += n;
   }
   c.buffer.clear();
+}
+
+asio::awaitable<void> Server::Impl::ShutdownSend(Connection& c) {
+  if (c.tls && c.socket.is_open()) {
+    // Send close_notify, but do not wait for the client's: marking it as already received makes
+    // SSL_shutdown complete once ours is written (the socket is closed right after anyway).
+    SSL* ssl = c.tls->native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    c.deadline = Clock::now() + std::min<Clock::duration>(options_.idle_timeout, kMaxLinger);
+    co_await c.tls->async_shutdown();
+  }
+  error_code ignored;
+  c.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 asio::awaitable<void> Server::Impl::RunOnPool(Connection& c) {
@@ -780,8 +876,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Han
   if (options.idle_timeout.count() <= 0) {
     return absl::InvalidArgumentError("idle_timeout must be positive");
   }
+  if (options.tls_handshake_timeout.count() <= 0) {
+    return absl::InvalidArgumentError("tls_handshake_timeout must be positive");
+  }
+  if (options.tls_certificate_file.empty() != options.tls_private_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both a certificate file and a private key file (only one was given)");
+  }
   try {
     auto impl = std::make_unique<Impl>(std::move(options), std::move(handler));
+    TC_RETURN_IF_ERROR(impl->SetUpTls());  // Before binding: a bad certificate listens on nothing.
     TC_RETURN_IF_ERROR(impl->Listen());
     impl->Run();
     return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -791,6 +895,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(ServerOptions options, Han
 }
 
 uint16_t Server::port() const { return impl_->port(); }
+
+bool Server::tls() const { return impl_->tls(); }
 
 void Server::Shutdown(std::chrono::milliseconds grace) { impl_->Shutdown(grace); }
 

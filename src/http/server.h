@@ -7,12 +7,24 @@
 // too large → 431, handler threw → 500) are rendered by an optional `ErrorRenderer` so the
 // application controls their body (the FHIR layer renders an OperationOutcome).
 //
+// TLS: with `tls_certificate_file` and `tls_private_key_file` set, the server speaks only HTTPS
+// on its port (TLS 1.2 minimum, TLS 1.3 when the client offers it, ECDHE + AEAD ciphers, no
+// compression, no renegotiation); everything else (keep-alive, limits, timeouts, shutdown,
+// `run_inline`, the `ErrorRenderer`) works the same. A client that does not complete the
+// handshake (plain HTTP, garbage, silence) gets no HTTP response and is closed.
+//
+// Security headers: every response the transport writes (handler responses and its own errors)
+// carries `Content-Security-Policy`, `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
+// `Referrer-Policy: no-referrer`, `Cache-Control: no-store` and, over TLS only,
+// `Strict-Transport-Security`, unless the handler set a header of the same name (then only the
+// handler's is sent). This is the one place they are added (http/internal/security_headers.h).
+//
 // Threading: `io_threads` threads each run their own event loop and own the connections
 // assigned to them; handlers run on a separate pool of `worker_threads` threads so that a
 // handler may block (e.g. on a durable database commit) without stalling I/O. Requests for
 // which `run_inline` returns true skip that hop and run directly on the I/O thread.
 //
-// This header includes no Boost header; only server.cc does.
+// This header includes no Boost header; only server.cc and http/internal/ do.
 //
 //   tc::http::ServerOptions options;
 //   options.port = 0;  // any free port
@@ -80,6 +92,15 @@ struct ServerOptions {
   InlinePredicate run_inline;
   // Optional renderer for transport-generated errors; when empty, a text/plain body is used.
   ErrorRenderer error_renderer;
+  // TLS: the PEM certificate chain (leaf first) and its unencrypted PEM private key. Both set:
+  // HTTPS only; both empty: plain HTTP. Read once by `Start`, which fails with InvalidArgument
+  // (and listens on nothing) when only one is set, a file is missing, unreadable or not PEM, the
+  // key is encrypted, or the key does not match the certificate.
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
+  // A TLS connection that has not completed its handshake this long after it was accepted is
+  // closed. REQUIRES: > 0.
+  std::chrono::seconds tls_handshake_timeout{10};
 };
 
 // A running server. Thread-safe: `port`, `Shutdown` and `Wait` may be called from any thread
@@ -89,7 +110,8 @@ class Server {
   // Binds `options.address:options.port`, starts the threads and returns once the socket is
   // listening (connections made after this returns are accepted).
   // Returns InvalidArgument for an unusable option (empty handler, bad address, thread counts
-  // < 1, ...) and Unavailable when the address cannot be bound (e.g. port in use).
+  // < 1, a TLS certificate or key that cannot be used, ...) and Unavailable when the address cannot
+  // be bound (e.g. port in use).
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options, Handler handler);
 
   Server(const Server&) = delete;
@@ -99,6 +121,8 @@ class Server {
 
   // The bound port (the real one when `options.port` was 0).
   uint16_t port() const;
+  // True when the server speaks TLS (HTTPS) on its port.
+  bool tls() const;
 
   // Graceful shutdown: stops accepting (new connections are refused), closes idle keep-alive
   // connections, lets requests already being received or handled finish and their responses be

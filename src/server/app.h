@@ -31,7 +31,8 @@ namespace tc::server {
 struct AppOptions {
   std::string data_dir = "var";  // the embedded store lives in <data_dir>/throughcare.db
   std::string base_path = "/fhir";
-  // What clients see as the FHIR base; "" = http://127.0.0.1:<port><base_path> once known.
+  // What clients see as the FHIR base; "" = http://127.0.0.1:8080<base_path> (`serve` sets it to
+  // http[s]://<address>:<port><base_path> unless --base-url is given).
   std::string base_url;
   // Continue an unfinished reindex in the background at start-up (the CLI's `reindex` runs it
   // in the foreground instead).

@@ -1,12 +1,15 @@
 // throughcare: the one binary (DESIGN.md). Subcommands:
-//   serve  --data DIR --port N [--base-url URL]   run the FHIR server (SIGTERM: graceful stop)
+//   serve  --data DIR --port N [--base-url URL] [--tls-cert FILE --tls-key FILE]
+//                                                  run the FHIR server (SIGTERM: graceful stop);
+//                                                  with a certificate, HTTPS only
 //   demo   --data DIR --patients N --seed S         load a synthetic detained population
 //   reindex --data DIR [--all]                     rebuild the search index in the foreground
 //   token  --data DIR --role ROLE [--establishment CODE]... [--ttl 10m] [--scope S]
 //                                                  print a short-lived bearer token (audited)
 //   audit verify --data DIR                        check the audit trail's hash chain
 //   user add|list|disable|enable|role, client add|list   accounts (cli/account_commands.h)
-// Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_BASE_URL.
+// Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_ADDRESS /
+// THROUGHCARE_BASE_URL / THROUGHCARE_TLS_CERT / THROUGHCARE_TLS_KEY.
 #include <signal.h>
 
 #include <cstdio>
@@ -37,8 +40,19 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
+// PEM files for HTTPS; both empty: plain HTTP.
+struct TlsFiles {
+  std::string certificate;
+  std::string private_key;
+};
+
 int Serve(const std::string& data, int port, const std::string& address,
-          const std::string& base_url_flag, bool demo_if_empty, bool no_access_control) {
+          const std::string& base_url_flag, bool demo_if_empty, bool no_access_control,
+          const TlsFiles& tls) {
+  if (tls.certificate.empty() != tls.private_key.empty()) {
+    return Fail(absl::InvalidArgumentError("--tls-cert and --tls-key must be given together"));
+  }
+  const std::string scheme = tls.certificate.empty() ? "http" : "https";
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);
@@ -56,12 +70,16 @@ int Serve(const std::string& data, int port, const std::string& address,
               << std::endl;
   }
   if (ao.base_url.empty() && port != 0) {
-    ao.base_url = "http://" + address + ":" + std::to_string(port) + ao.base_path;
+    ao.base_url = scheme + "://" + address + ":" + std::to_string(port) + ao.base_path;
   }
   // With --port 0 the real port is known only after binding: bind first, then build the app.
   tc::http::ServerOptions so;
   so.address = address;
   so.port = static_cast<uint16_t>(port);
+  // With a certificate the port speaks HTTPS only; a certificate or key that cannot be used fails
+  // here, before anything listens (never a fallback to plain HTTP).
+  so.tls_certificate_file = tls.certificate;
+  so.tls_private_key_file = tls.private_key;
   // Writers block on the group commit: enough workers that every connection can have a write in
   // the same batch (one fsync for all of them).
   so.worker_threads = 128;
@@ -94,7 +112,7 @@ int Serve(const std::string& data, int port, const std::string& address,
       });
   if (!server.ok()) return Fail(server.status());
   if (ao.base_url.empty()) {
-    ao.base_url = "http://" + address + ":" + std::to_string((*server)->port()) + ao.base_path;
+    ao.base_url = scheme + "://" + address + ":" + std::to_string((*server)->port()) + ao.base_path;
   }
   absl::StatusOr<std::unique_ptr<tc::server::App>> opened = tc::server::App::Open(ao);
   if (!opened.ok()) return Fail(opened.status());
@@ -111,7 +129,8 @@ int Serve(const std::string& data, int port, const std::string& address,
     if (*loaded) std::cout << "loaded the demo data set (50 patients)" << std::endl;
   }
   ready.store(app.get());
-  std::cout << "listening on http://" << address << ":" << (*server)->port() << std::endl;
+  std::cout << "listening on " << scheme << "://" << address << ":" << (*server)->port()
+            << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -133,6 +152,7 @@ int main(int argc, char** argv) {
   int port = std::atoi(EnvOr("THROUGHCARE_PORT", "8080").c_str());
   std::string address = EnvOr("THROUGHCARE_ADDRESS", "127.0.0.1");
   std::string base_url = EnvOr("THROUGHCARE_BASE_URL", "");
+  TlsFiles tls{EnvOr("THROUGHCARE_TLS_CERT", ""), EnvOr("THROUGHCARE_TLS_KEY", "")};
   bool demo_if_empty = false;
   CLI::App* serve = cli.add_subcommand("serve", "Run the FHIR server");
   serve->add_option("--data", data, "Data directory (embedded store)");
@@ -140,6 +160,9 @@ int main(int argc, char** argv) {
   serve->add_option("--address", address, "Address to listen on");
   serve->add_option("--base-url", base_url, "FHIR base URL clients see");
   serve->add_flag("--demo-if-empty", demo_if_empty, "Load the demo data set into an empty store");
+  serve->add_option("--tls-cert", tls.certificate,
+                    "PEM certificate chain (leaf first): serve HTTPS only (with --tls-key)");
+  serve->add_option("--tls-key", tls.private_key, "PEM private key (unencrypted) of --tls-cert");
   bool no_access_control = false;
   serve->add_flag("--no-access-control", no_access_control,
                   "Serve without authentication, policy or audit (benchmarks only)");
@@ -225,7 +248,7 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) {
     if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
-    return Serve(data, port, address, base_url, demo_if_empty, no_access_control);
+    return Serve(data, port, address, base_url, demo_if_empty, no_access_control, tls);
   }
   if (reindex->parsed()) {
     tc::server::AppOptions ao;

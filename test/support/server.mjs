@@ -1,5 +1,7 @@
 // Starts a real `throughcare serve` on port 0 with a fresh data directory, for tests.
-// The binary comes from THROUGHCARE_BIN (set by CTest).
+// The binary comes from THROUGHCARE_BIN (set by CTest). With `args` containing --tls-cert and
+// --tls-key the server speaks HTTPS: `scheme` is 'https' and `base` an https URL (fhir() then
+// needs a certificate Node trusts; tests with a throwaway one use node:https with `ca`).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,27 +29,29 @@ export async function startServer({ dataDir, args = [] } = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  const [scheme, port] = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start: ' + stderr)), 30000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    child.stdout.on('data', () => {
+      const m = stdout.match(/listening on (https?):\/\/127\.0\.0\.1:(\d+)/);
+      if (m) { clearTimeout(timer); resolve([m[1], Number(m[2])]); }
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${stderr}`)); });
   });
-  const base = `http://127.0.0.1:${port}/fhir`;
+  const base = `${scheme}://127.0.0.1:${port}/fhir`;
   const open = args.includes('--no-access-control');
   const token = open ? undefined : mintToken(dir, { subject: 'test-suite' });
   if (token) tokens.set(base, token);
   return {
-    base, port, dir, child, token,
+    base, scheme, port, dir, child, token,
     // A token for another role (e.g. { role: 'registered-nurse', establishments: ['NFD'] }).
     tokenFor: (opts) => mintToken(dir, opts),
     auth: (t = token) => ({ Authorization: `Bearer ${t}` }),
+    // What the server wrote so far: output() is stderr, stdout() is stdout.
     output: () => stderr,
+    stdout: () => stdout,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null) return child.exitCode;
       const exited = new Promise((resolve) => child.on('exit', (code, sig) => resolve(code ?? sig)));
