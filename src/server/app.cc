@@ -4,6 +4,8 @@
 #include "engine/bundle_builder.h"
 #include "fhir/json.h"
 #include "store/sqlite/sqlite_store.h"
+#include "web/assets.h"
+#include "web/home_page.h"
 
 namespace tc::server {
 
@@ -50,6 +52,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
 bool App::RunInline(const http::Request& request) const {
   if (request.method != "GET") return false;
   if (request.path == "/healthz") return true;
+  if (web::IsAssetPath(request.path)) return true;  // a copy of embedded bytes
   // GET [base]/[type]/[id] without query: one indexed read of stored bytes.
   if (!request.raw_query.empty() || !fhir_api_->Owns(request.path)) return false;
   size_t slashes = 0;
@@ -67,16 +70,8 @@ http::Response App::Handle(const http::Request& request) {
     return r;
   }
   if (fhir_api_->Owns(request.path)) return fhir_api_->Handle(request);
-  if (request.path == "/") {
-    http::Response r;
-    r.SetHeader("Content-Type", "text/html; charset=utf-8");
-    r.body =
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Throughcare</title>"
-        "</head><body><h1>Throughcare</h1><p>FHIR R4 API: <a href=\"" +
-        options_.base_path + "/metadata\">" + options_.base_path +
-        "/metadata</a></p></body></html>";
-    return r;
-  }
+  if (request.path == "/") return web::HomePage(request, options_.base_path);
+  if (web::IsAssetPath(request.path)) return web::AssetResponse(request);
   http::Response r = fhir_api_->ErrorResponse(absl::NotFoundError("no such page: " + request.path),
                                               rest::OutputOptions{});
   return r;

@@ -44,9 +44,9 @@ class App {
  public:
   static absl::StatusOr<std::unique_ptr<App>> Open(const AppOptions& options);
 
-  // Handles one HTTP request (FHIR API, /healthz). Thread-safe.
+  // Handles one HTTP request (FHIR API, web pages and /assets, /healthz). Thread-safe.
   http::Response Handle(const http::Request& request);
-  // Cheap requests that may run on the I/O thread (reads by id, health checks).
+  // Cheap requests that may run on the I/O thread (reads by id, health checks, assets).
   bool RunInline(const http::Request& request) const;
 
   engine::Repository& repository() { return *repository_; }
