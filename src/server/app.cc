@@ -5,6 +5,7 @@
 #include "fhir/json.h"
 #include "server/smart_routes.h"
 #include "store/sqlite/sqlite_store.h"
+#include "web/assets.h"
 
 namespace tc::server {
 
@@ -53,6 +54,15 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   fo.base_url = base_url;
   fo.reindexer = app->reindexer_.get();
   app->fhir_api_ = std::make_unique<rest::FhirApi>(*app->repository_, *app->definitions_, fo);
+  TC_ASSIGN_OR_RETURN(app->sessions_, access::SessionStore::Open(options.data_dir + "/access.db",
+                                                                 app->clock_, app->random_));
+  web::WebAppOptions wo;
+  wo.secure_cookies = options.secure_cookies;
+  wo.fhir_base_path = options.base_path;
+  app->web_app_ = std::make_unique<web::WebApp>(
+      web::WebDeps{*app->accounts_, *app->sessions_, *app->access_, *app->repository_,
+                   *app->audit_log_, app->clock_, app->random_},
+      keys.secret, wo);
   return app;
 }
 
@@ -66,6 +76,7 @@ bool App::RunInline(const http::Request& request) const {
   if (request.method != "GET") return false;
   if (request.path == "/healthz") return true;
   if (IsSmartConfigurationPath(request.path)) return true;
+  if (web::IsAssetPath(request.path)) return true;  // a copy of embedded bytes
   // GET [base]/[type]/[id] without query: one indexed read of stored bytes.
   if (!request.raw_query.empty() || !fhir_api_->Owns(request.path)) return false;
   size_t slashes = 0;
@@ -89,16 +100,8 @@ http::Response App::Handle(const http::Request& request) {
     return SmartConfigurationRoute(request, token_endpoint_->options().token_url);
   }
   if (fhir_api_->Owns(request.path)) return fhir_api_->Handle(request);
-  if (request.path == "/") {
-    http::Response r;
-    r.SetHeader("Content-Type", "text/html; charset=utf-8");
-    r.body =
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Throughcare</title>"
-        "</head><body><h1>Throughcare</h1><p>FHIR R4 API: <a href=\"" +
-        options_.base_path + "/metadata\">" + options_.base_path +
-        "/metadata</a></p></body></html>";
-    return r;
-  }
+  if (web_app_->Owns(request)) return web_app_->Handle(request);
+  if (web::IsAssetPath(request.path)) return web::AssetResponse(request);
   http::Response r = fhir_api_->ErrorResponse(absl::NotFoundError("no such page: " + request.path),
                                               rest::OutputOptions{});
   return r;

@@ -25,6 +25,7 @@
 #include "http/message.h"
 #include "rest/fhir_api.h"
 #include "store/store.h"
+#include "web/web_app.h"
 
 namespace tc::server {
 
@@ -47,6 +48,8 @@ struct AppOptions {
   // Lifetime of the access tokens the token endpoint issues (at most
   // access::kMaxBackendTokenLifetime).
   absl::Duration backend_token_lifetime = absl::Minutes(5);
+  // Web session cookies carry Secure (set when serving TLS).
+  bool secure_cookies = false;
 };
 
 class App {
@@ -54,9 +57,10 @@ class App {
   static absl::StatusOr<std::unique_ptr<App>> Open(const AppOptions& options);
 
   // Handles one HTTP request (FHIR API; SMART Backend Services token endpoint and
-  // .well-known/smart-configuration, server/smart_routes.h; /healthz). Thread-safe.
+  // .well-known/smart-configuration, server/smart_routes.h; web pages and /assets; /healthz).
+  // Thread-safe.
   http::Response Handle(const http::Request& request);
-  // Cheap requests that may run on the I/O thread (reads by id, health checks).
+  // Cheap requests that may run on the I/O thread (reads by id, health checks, assets).
   bool RunInline(const http::Request& request) const;
 
   engine::Repository& repository() { return *repository_; }
@@ -85,6 +89,8 @@ class App {
   std::unique_ptr<access::AccessControl> access_;
   std::unique_ptr<access::TokenEndpoint> token_endpoint_;
   std::unique_ptr<rest::FhirApi> fhir_api_;
+  std::unique_ptr<access::SessionStore> sessions_;
+  std::unique_ptr<web::WebApp> web_app_;
 };
 
 }  // namespace tc::server

@@ -64,6 +64,7 @@ int Serve(const std::string& data, int port, const std::string& address,
   ao.data_dir = data;
   ao.base_url = base_url_flag;
   ao.access_control = !no_access_control;
+  ao.secure_cookies = !tls.certificate.empty();
   if (no_access_control) {
     std::cerr << "WARNING: access control and audit are OFF (--no-access-control): anyone who "
                  "can reach this port can read and change every record. Benchmarks only."

@@ -28,8 +28,7 @@ std::optional<std::string> CookieValue(std::string_view cookie_header, std::stri
   return std::nullopt;
 }
 
-std::string SetCookie(std::string_view name, std::string_view value,
-                      const CookieOptions& options) {
+std::string SetCookie(std::string_view name, std::string_view value, const CookieOptions& options) {
   std::string out;
   out.append(name).append("=").append(value).append("; Path=/; HttpOnly; SameSite=Strict");
   if (options.secure) out.append("; Secure");

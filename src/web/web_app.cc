@@ -15,6 +15,7 @@
 #include "engine/query_string.h"
 #include "fhir/json.h"
 #include "web/cookies.h"
+#include "web/home_page.h"
 #include "web/html.h"
 #include "web/layout.h"
 
@@ -49,37 +50,24 @@ bool SameToken(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-std::string When(absl::Time t) { return absl::FormatTime("%d %b %Y %H:%M:%S", t, absl::UTCTimeZone()); }
+std::string When(absl::Time t) {
+  return absl::FormatTime("%d %b %Y %H:%M:%S", t, absl::UTCTimeZone());
+}
 
-// One nhsuk text input with its label, hint and error message.
+// One nhsuk input (web/components.h).
 std::string Input(std::string_view id, std::string_view label, std::string_view type,
                   std::string_view autocomplete, std::string_view value, std::string_view error,
                   std::string_view hint = "") {
-  std::string out = "<div class=\"nhsuk-form-group";
-  if (!error.empty()) out += " nhsuk-form-group--error";
-  out += "\"><label class=\"nhsuk-label\" for=\"" + EscapeAttribute(id) + "\">" +
-         EscapeHtml(label) + "</label>";
-  std::string described;
-  if (!hint.empty()) {
-    out += "<div class=\"nhsuk-hint\" id=\"" + EscapeAttribute(id) + "-hint\">" +
-           EscapeHtml(hint) + "</div>";
-    described = std::string(id) + "-hint";
-  }
-  if (!error.empty()) {
-    out += "<span class=\"nhsuk-error-message\" id=\"" + EscapeAttribute(id) +
-           "-error\"><span class=\"nhsuk-u-visually-hidden\">Error:</span> " + EscapeHtml(error) +
-           "</span>";
-    described += (described.empty() ? "" : " ") + std::string(id) + "-error";
-  }
-  out += "<input class=\"nhsuk-input";
-  if (!error.empty()) out += " nhsuk-input--error";
-  out += "\" id=\"" + EscapeAttribute(id) + "\" name=\"" + EscapeAttribute(id) + "\" type=\"" +
-         EscapeAttribute(type) + "\" autocomplete=\"" + EscapeAttribute(autocomplete) +
-         "\" spellcheck=\"false\"";
-  if (!described.empty()) out += " aria-describedby=\"" + EscapeAttribute(described) + "\"";
-  if (!value.empty()) out += " value=\"" + EscapeAttribute(value) + "\"";
-  out += "></div>";
-  return out;
+  InputField f;
+  f.id = std::string(id);
+  f.label = std::string(label);
+  f.type = std::string(type);
+  f.autocomplete = std::string(autocomplete);
+  f.value = std::string(value);
+  f.error = std::string(error);
+  f.hint = std::string(hint);
+  f.spellcheck = false;
+  return RenderInput(f);
 }
 
 std::string Hidden(std::string_view name, std::string_view value) {
@@ -136,7 +124,11 @@ EventRow ToRow(std::string_view content) {
       row.who = std::string(who->GetString("display"));
       if (const Value* id = who->Find("identifier")) {
         std::string login(id->GetString("value"));
-        row.who = row.who.empty() ? login : row.who + " (" + login + ")";
+        if (row.who.empty()) {
+          row.who = login;
+        } else if (row.who.find(login) == std::string::npos) {
+          row.who += " (" + login + ")";
+        }
       }
     }
     if (const Value* roles = a.Find("role"); roles && roles->is_array() && roles->size()) {
@@ -148,8 +140,8 @@ EventRow ToRow(std::string_view content) {
   std::string what;
   if (const Value* sub = e->Find("subtype"); sub && sub->is_array() && sub->size()) {
     const Value& s = sub->array()[0];
-    what = std::string(!s.GetString("display").empty() ? s.GetString("display")
-                                                         : s.GetString("code"));
+    what =
+        std::string(!s.GetString("display").empty() ? s.GetString("display") : s.GetString("code"));
   }
   if (const Value* type = e->Find("type"); type && type->GetString("code") == "110113") {
     what = "break-glass started";
@@ -170,14 +162,16 @@ EventRow ToRow(std::string_view content) {
       }
       if (const Value* details = en.Find("detail"); details && details->is_array()) {
         for (const Value& d : details->array()) {
-          if (!d.GetString("valueString").empty()) row.reason = std::string(d.GetString("valueString"));
+          if (!d.GetString("valueString").empty())
+            row.reason = std::string(d.GetString("valueString"));
         }
       }
     }
   }
   if (const Value* purposes = e->Find("purposeOfEvent"); purposes && purposes->is_array()) {
     for (const Value& p : purposes->array()) {
-      if (!p.GetString("text").empty() && row.reason.empty()) row.reason = std::string(p.GetString("text"));
+      if (!p.GetString("text").empty() && row.reason.empty())
+        row.reason = std::string(p.GetString("text"));
     }
   }
   row.what = what;
@@ -206,9 +200,7 @@ struct WebApp::Context {
   std::string csrf;
   std::string address;
 
-  bool active() const {
-    return session && user && session->stage == access::SessionStage::kActive;
-  }
+  bool active() const { return session && user && session->stage == access::SessionStage::kActive; }
 };
 
 WebApp::WebApp(WebDeps deps, std::string csrf_secret, WebAppOptions options)
@@ -231,7 +223,10 @@ http::Response WebApp::Redirect(std::string_view location) const {
 http::Response WebApp::Page(const Context& ctx, int status, const std::string& title,
                             const std::string& main_html) const {
   PageOptions page;
-  page.title = title;
+  // A page showing form errors says so first in its title (NHS.UK error summary guidance).
+  page.title =
+      main_html.find("nhsuk-error-summary") != std::string::npos ? "Error: " + title : title;
+  page.current_href = ctx.active() ? "" : "";
   page.signed_in = ctx.active();
   if (ctx.user) {
     page.user_name = ctx.user->display_name;
@@ -258,16 +253,24 @@ http::Response WebApp::Page(const Context& ctx, int status, const std::string& t
 }
 
 void WebApp::AuditSignIn(std::string_view login, std::string_view address, bool ok,
-                         std::string_view detail, audit::AuditKind kind) {
+                         std::string_view detail, audit::AuditKind kind,
+                         const access::UserAccount* user) {
   audit::AuditRecord record;
   record.kind = kind;
   record.recorded = deps_.clock.Now();
   record.outcome = ok ? audit::AuditOutcome::kSuccess : audit::AuditOutcome::kMinorFailure;
-  record.outcome_description = std::string(detail);
+  if (kind == audit::AuditKind::kBreakGlassStart) {
+    record.break_glass_reason = std::string(detail);
+  } else {
+    record.outcome_description = std::string(detail);
+  }
   record.agent.user_id = std::string(login);
+  if (user != nullptr) {
+    record.agent.name = user->display_name;
+    record.agent.role_id = std::string(auth::RoleId(user->role));
+  }
   record.agent.address = std::string(address);
   record.server = options_.server_name;
-  if (kind == audit::AuditKind::kBreakGlassStart) record.break_glass_reason = std::string(detail);
   if (absl::StatusOr<Value> e = audit::BuildAuditEvent(record); e.ok()) {
     deps_.audit.Enqueue(std::move(*e));
   }
@@ -312,13 +315,9 @@ http::Response WebApp::Handle(const http::Request& request) {
     if (ctx.active()) return Home(ctx);
     if (ctx.session) {
       return Redirect(ctx.session->stage == access::SessionStage::kNeedsTotp ? "/login/totp"
-                                                                          : "/account/password");
+                                                                             : "/account/password");
     }
-    return Page(ctx, 200, "Throughcare",
-                "<h1 class=\"nhsuk-heading-xl\">Throughcare</h1><p class=\"nhsuk-body-l\">The "
-                "clinical record for healthcare in detention.</p><p><a class=\"nhsuk-button\" "
-                "href=\"/login\">Sign in</a></p><p>FHIR API: <a href=\"/fhir/metadata\">"
-                "/fhir/metadata</a></p>");
+    return HomePage(request, options_.fhir_base_path);
   }
   if (!ctx.session) return Redirect("/login");
   if (path == "/login/totp") return TotpPage(ctx, request);
@@ -348,7 +347,8 @@ http::Response WebApp::Home(Context& ctx) {
                      "class=\"nhsuk-summary-list__key\">Establishments</dt><dd "
                      "class=\"nhsuk-summary-list__value\">" +
                      EscapeHtml(est.empty() ? "none" : est) + "</dd></div></dl>";
-  main += Form("/logout/everywhere", Hidden("csrf", ctx.csrf) + Button("Sign out everywhere", true));
+  main +=
+      Form("/logout/everywhere", Hidden("csrf", ctx.csrf) + Button("Sign out everywhere", true));
   return Page(ctx, 200, "Home", main);
 }
 
@@ -409,9 +409,10 @@ http::Response WebApp::LoginSubmit(const http::Request& request) {
                 "<h1 class=\"nhsuk-heading-l\">Sorry, there is a problem with the service</h1>");
   }
   if (stage == access::SessionStage::kActive) {
-    AuditSignIn(user->login, request.remote_address, true, "signed in with a password");
+    AuditSignIn(user->login, request.remote_address, true, "signed in with a password",
+                audit::AuditKind::kLogin, &*user);
   }
-  http::Response r = Redirect(stage == access::SessionStage::kActive ? "/"
+  http::Response r = Redirect(stage == access::SessionStage::kActive      ? "/"
                               : stage == access::SessionStage::kNeedsTotp ? "/login/totp"
                                                                           : "/account/password");
   r.SetHeader("Set-Cookie", SetCookie(kSessionCookie, *id, {options_.secure_cookies, {}}));
@@ -436,7 +437,8 @@ http::Response WebApp::TotpPage(Context& ctx, const http::Request& request) {
         AuditSignIn(ctx.session->login, request.remote_address, true,
                     "signed in with a password and an authenticator code");
       }
-      http::Response r = Redirect(next == access::SessionStage::kActive ? "/" : "/account/password");
+      http::Response r =
+          Redirect(next == access::SessionStage::kActive ? "/" : "/account/password");
       r.SetHeader("Set-Cookie", SetCookie(kSessionCookie, *id, {options_.secure_cookies, {}}));
       return r;
     }
@@ -449,11 +451,11 @@ http::Response WebApp::TotpPage(Context& ctx, const http::Request& request) {
   }
   std::string main = "<h1 class=\"nhsuk-heading-l\">Enter your code</h1>";
   if (!error.empty()) main += RenderErrorSummary({{"code", error}});
-  main += Form("/login/totp",
-               Hidden("csrf", ctx.csrf) +
-                   Input("code", "Code from your authenticator app", "text", "one-time-code", "",
-                         error, "6 digits, for example 123456") +
-                   Button("Continue"));
+  main +=
+      Form("/login/totp", Hidden("csrf", ctx.csrf) +
+                              Input("code", "Code from your authenticator app", "text",
+                                    "one-time-code", "", error, "6 digits, for example 123456") +
+                              Button("Continue"));
   return Page(ctx, error.empty() ? 200 : 401, "Enter your code", main);
 }
 
@@ -477,9 +479,9 @@ http::Response WebApp::PasswordPage(Context& ctx, const http::Request& request) 
         absl::StatusOr<std::string> id = deps_.sessions.Create(
             ctx.session->login, access::SessionStage::kActive, request.remote_address);
         if (!id.ok()) return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry</h1>");
-        AuditSignIn(ctx.session->login, request.remote_address, true,
-                    forced ? "signed in after replacing a one-time password"
-                           : "changed their password");
+        AuditSignIn(
+            ctx.session->login, request.remote_address, true,
+            forced ? "signed in after replacing a one-time password" : "changed their password");
         http::Response r = Redirect("/");
         r.SetHeader("Set-Cookie", SetCookie(kSessionCookie, *id, {options_.secure_cookies, {}}));
         return r;
@@ -504,11 +506,10 @@ http::Response WebApp::PasswordPage(Context& ctx, const http::Request& request) 
     fields += Input("current", "Current password", "password", "current-password", "",
                     error_of("current"));
   }
-  fields += Input("password", "New password", "password", "new-password", "",
-                  error_of("password"),
+  fields += Input("password", "New password", "password", "new-password", "", error_of("password"),
                   "At least 12 characters. Use 3 random words; avoid common passwords.");
-  fields += Input("confirm", "New password again", "password", "new-password", "",
-                  error_of("confirm"));
+  fields +=
+      Input("confirm", "New password again", "password", "new-password", "", error_of("confirm"));
   main += Form("/account/password", fields + Button("Save password"));
   return Page(ctx, errors.empty() ? 200 : 400, "Password", main);
 }
@@ -520,7 +521,8 @@ http::Response WebApp::Logout(Context& ctx, bool everywhere) {
     deps_.sessions.End(ctx.session_id).IgnoreError();
   }
   AuditSignIn(ctx.session->login, ctx.address, true,
-              everywhere ? "signed out everywhere" : "signed out", audit::AuditKind::kLogout);
+              everywhere ? "signed out everywhere" : "signed out", audit::AuditKind::kLogout,
+              ctx.user ? &*ctx.user : nullptr);
   http::Response r = Redirect("/login");
   r.SetHeader("Set-Cookie", ClearCookie(kSessionCookie, options_.secure_cookies));
   return r;
@@ -538,14 +540,15 @@ http::Response WebApp::BreakGlassPage(Context& ctx, const http::Request& request
     std::string reason = Field(form, "reason");
     while (!reason.empty() && (reason.back() == ' ' || reason.back() == '\n')) reason.pop_back();
     if (reason.size() < 10) {
-      error = "Enter why you need to see records outside your establishment (at least 10 "
-              "characters)";
+      error =
+          "Enter why you need to see records outside your establishment (at least 10 "
+          "characters)";
     } else {
-      absl::Status s = deps_.sessions.DeclareBreakGlass(ctx.session_id, reason,
-                                                        options_.break_glass_duration);
+      absl::Status s =
+          deps_.sessions.DeclareBreakGlass(ctx.session_id, reason, options_.break_glass_duration);
       if (s.ok()) {
         AuditSignIn(ctx.session->login, ctx.address, true, reason,
-                    audit::AuditKind::kBreakGlassStart);
+                    audit::AuditKind::kBreakGlassStart, &*ctx.user);
         return Redirect("/");
       }
       error = std::string(s.message());
@@ -553,16 +556,18 @@ http::Response WebApp::BreakGlassPage(Context& ctx, const http::Request& request
   }
   std::string main = "<h1 class=\"nhsuk-heading-l\">Break glass</h1>";
   if (!error.empty()) main += RenderErrorSummary({{"reason", error}});
-  main += "<p>Use this only when a patient needs care and their record is not otherwise open to "
-          "you. For one hour you can see records outside your establishment. The privacy officer "
-          "is told, and every record you open is reported.</p>";
+  main +=
+      "<p>Use this only when a patient needs care and their record is not otherwise open to "
+      "you. For one hour you can see records outside your establishment. The privacy officer "
+      "is told, and every record you open is reported.</p>";
   std::string group = std::string("<div class=\"nhsuk-form-group") +
                       (error.empty() ? "" : " nhsuk-form-group--error") +
                       "\"><label class=\"nhsuk-label\" for=\"reason\">Reason</label>";
   if (!error.empty()) {
-    group += "<span class=\"nhsuk-error-message\" id=\"reason-error\"><span "
-             "class=\"nhsuk-u-visually-hidden\">Error:</span> " +
-             EscapeHtml(error) + "</span>";
+    group +=
+        "<span class=\"nhsuk-error-message\" id=\"reason-error\"><span "
+        "class=\"nhsuk-u-visually-hidden\">Error:</span> " +
+        EscapeHtml(error) + "</span>";
   }
   group += std::string("<textarea class=\"nhsuk-textarea") +
            (error.empty() ? "" : " nhsuk-textarea--error") +
@@ -619,7 +624,8 @@ http::Response WebApp::AuditPage(Context& ctx, const http::Request& request) {
   if (break_glass) {
     query.emplace_back("type", "http://dicom.nema.org/resources/ontology/DCM|110113");
   }
-  query.emplace_back("date", "ge" + base::FormatInstant(deps_.clock.Now() - absl::Hours(24 * n_days)));
+  query.emplace_back("date",
+                     "ge" + base::FormatInstant(deps_.clock.Now() - absl::Hours(24 * n_days)));
   query.emplace_back("_sort", "-date");
   engine::SearchOptions so;
   so.count = 200;
@@ -662,8 +668,8 @@ http::Response WebApp::AccessReport(Context& ctx, const std::string& patient_id)
   }
   engine::SearchOptions so;
   so.count = 1000;
-  absl::StatusOr<engine::SearchOutcome> found = deps_.repository.Search(
-      "AuditEvent", {{"patient", resource}, {"_sort", "-date"}}, so);
+  absl::StatusOr<engine::SearchOutcome> found =
+      deps_.repository.Search("AuditEvent", {{"patient", resource}, {"_sort", "-date"}}, so);
   if (!found.ok()) {
     return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry, there is a problem</h1>");
   }
@@ -674,13 +680,14 @@ http::Response WebApp::AccessReport(Context& ctx, const std::string& patient_id)
     rows.push_back({EscapeHtml(e.when), EscapeHtml(e.who), EscapeHtml(e.role), EscapeHtml(e.what),
                     EscapeHtml(e.outcome), EscapeHtml(e.reason)});
   }
-  std::string main = "<h1 class=\"nhsuk-heading-l\">Who has seen this record</h1>"
-                     "<p>Patient " +
-                     EscapeHtml(patient_id) + ". Report made " + EscapeHtml(When(deps_.clock.Now())) +
-                     " (UTC) by " + EscapeHtml(ctx.user->display_name) +
-                     ". It lists every time a member of staff or a connected system opened, "
-                     "searched or changed this record, newest first. Print it with your "
-                     "browser's print command.</p>";
+  std::string main =
+      "<h1 class=\"nhsuk-heading-l\">Who has seen this record</h1>"
+      "<p>Patient " +
+      EscapeHtml(patient_id) + ". Report made " + EscapeHtml(When(deps_.clock.Now())) +
+      " (UTC) by " + EscapeHtml(ctx.user->display_name) +
+      ". It lists every time a member of staff or a connected system opened, "
+      "searched or changed this record, newest first. Print it with your "
+      "browser's print command.</p>";
   main += Table(std::to_string(rows.size()) + " entries",
                 {"When", "Who", "Role", "What they did", "Outcome", "Reason given"}, rows);
   guard->Finish("search-type", "AuditEvent", "patient=" + resource, 200);

@@ -26,6 +26,7 @@
 #include "access/access_control.h"
 #include "access/account_store.h"
 #include "access/session_store.h"
+#include "audit/audit_event.h"
 #include "audit/audit_log.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -41,6 +42,7 @@ struct WebAppOptions {
   bool secure_cookies = false;  // Secure cookies (set when serving TLS)
   std::string server_name = "throughcare";
   absl::Duration break_glass_duration = absl::Hours(1);
+  std::string fhir_base_path = "/fhir";  // linked from the start page
 };
 
 // References must outlive the WebApp.
@@ -80,8 +82,11 @@ class WebApp {
   http::Response Page(const Context& ctx, int status, const std::string& title,
                       const std::string& main_html) const;
   http::Response Redirect(std::string_view location) const;
+  // Records a sign-in step, sign-out or break-glass declaration (`detail`: the outcome's
+  // description, or the break-glass reason). `user`: the account, when known.
   void AuditSignIn(std::string_view login, std::string_view address, bool ok,
-                   std::string_view detail, audit::AuditKind kind = audit::AuditKind::kLogin);
+                   std::string_view detail, audit::AuditKind kind = audit::AuditKind::kLogin,
+                   const access::UserAccount* user = nullptr);
 
   WebDeps deps_;
   std::string csrf_secret_;
