@@ -18,6 +18,8 @@
 #include "web/home_page.h"
 #include "web/html.h"
 #include "web/layout.h"
+#include "web/page_parts.h"
+#include "web/web_app_context.h"
 
 namespace tc::web {
 namespace {
@@ -50,10 +52,6 @@ bool SameToken(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-std::string When(absl::Time t) {
-  return absl::FormatTime("%d %b %Y %H:%M:%S", t, absl::UTCTimeZone());
-}
-
 // One nhsuk input (web/components.h).
 std::string Input(std::string_view id, std::string_view label, std::string_view type,
                   std::string_view autocomplete, std::string_view value, std::string_view error,
@@ -84,25 +82,6 @@ std::string Button(std::string_view text, bool secondary = false) {
 std::string Form(std::string_view action, std::string_view body) {
   return "<form method=\"post\" action=\"" + EscapeAttribute(action) + "\" novalidate>" +
          std::string(body) + "</form>";
-}
-
-// A table in nhsuk markup.
-std::string Table(std::string_view caption, const std::vector<std::string>& head,
-                  const std::vector<std::vector<std::string>>& rows_html) {
-  std::string out = "<table class=\"nhsuk-table\"><caption class=\"nhsuk-table__caption\">" +
-                    EscapeHtml(caption) +
-                    "</caption><thead class=\"nhsuk-table__head\"><tr class=\"nhsuk-table__row\">";
-  for (const std::string& h : head) {
-    out += "<th class=\"nhsuk-table__header\" scope=\"col\">" + EscapeHtml(h) + "</th>";
-  }
-  out += "</tr></thead><tbody class=\"nhsuk-table__body\">";
-  for (const auto& row : rows_html) {
-    out += "<tr class=\"nhsuk-table__row\">";
-    for (const std::string& cell : row) out += "<td class=\"nhsuk-table__cell\">" + cell + "</td>";
-    out += "</tr>";
-  }
-  out += "</tbody></table>";
-  return out;
 }
 
 // The facts of one stored AuditEvent, for the audit tables.
@@ -193,16 +172,6 @@ EventRow ToRow(std::string_view content) {
 
 }  // namespace
 
-struct WebApp::Context {
-  std::string session_id;
-  std::optional<access::WebSession> session;
-  std::optional<access::UserAccount> user;
-  std::string csrf;
-  std::string address;
-
-  bool active() const { return session && user && session->stage == access::SessionStage::kActive; }
-};
-
 WebApp::WebApp(WebDeps deps, std::string csrf_secret, WebAppOptions options)
     : deps_(deps), csrf_secret_(std::move(csrf_secret)), options_(std::move(options)) {}
 
@@ -210,7 +179,7 @@ bool WebApp::Owns(const http::Request& request) const {
   const std::string& p = request.path;
   return p == "/" || p == "/login" || p == "/login/totp" || p == "/account/password" ||
          p == "/logout" || p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" ||
-         (absl::StartsWith(p, "/patients/") && absl::EndsWith(p, "/access-report"));
+         p == "/patients" || absl::StartsWith(p, "/patients/");
 }
 
 http::Response WebApp::Redirect(std::string_view location) const {
@@ -235,6 +204,9 @@ http::Response WebApp::Page(const Context& ctx, int status, const std::string& t
   page.csrf_token = ctx.csrf;
   if (ctx.active()) {
     page.nav.emplace_back("/", "Home");
+    if (deps_.access.policy().table().Grant(ctx.user->role, "Patient") & auth::kGrantRead) {
+      page.nav.emplace_back("/patients", "Patients");
+    }
     const auth::RoleTraits& traits = deps_.access.policy().table().Traits(ctx.user->role);
     if (traits.audit_read) page.nav.emplace_back("/audit", "Audit");
     if (traits.break_glass) page.nav.emplace_back("/break-glass", "Break glass");
@@ -327,9 +299,13 @@ http::Response WebApp::Handle(const http::Request& request) {
   if (!ctx.active()) return Redirect("/");
   if (path == "/break-glass") return BreakGlassPage(ctx, request);
   if (path == "/audit" && get) return AuditPage(ctx, request);
+  if (path == "/patients" && get) return CaseloadPage(ctx, request);
   if (absl::StartsWith(path, "/patients/") && get) {
-    std::string id = path.substr(10, path.size() - 10 - std::string("/access-report").size());
-    return AccessReport(ctx, id);
+    std::string rest = path.substr(10);
+    if (absl::EndsWith(rest, "/access-report")) {
+      return AccessReport(ctx, rest.substr(0, rest.size() - std::string("/access-report").size()));
+    }
+    if (rest.find('/') == std::string::npos) return PatientSummaryPage(ctx, rest);
   }
   return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
 }
@@ -577,7 +553,7 @@ http::Response WebApp::BreakGlassPage(Context& ctx, const http::Request& request
   return Page(ctx, error.empty() ? 200 : 400, "Break glass", main);
 }
 
-http::Response WebApp::AuditPage(Context& ctx, const http::Request& request) {
+std::unique_ptr<access::RequestGuard> WebApp::GuardFor(const Context& ctx) const {
   access::Identity identity;
   identity.subject = ctx.user->login;
   identity.name = ctx.user->display_name;
@@ -585,7 +561,14 @@ http::Response WebApp::AuditPage(Context& ctx, const http::Request& request) {
   identity.principal.establishments = ctx.user->establishments;
   access::RequestContext rc;
   rc.address = ctx.address;
-  std::unique_ptr<access::RequestGuard> guard = deps_.access.Guard(identity, rc);
+  if (ctx.session && ctx.session->break_glass) {
+    rc.break_glass_reason = ctx.session->break_glass->reason;
+  }
+  return deps_.access.Guard(std::move(identity), std::move(rc));
+}
+
+http::Response WebApp::AuditPage(Context& ctx, const http::Request& request) {
+  std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   if (absl::Status s = guard->AllowType(auth::Action::kAuditRead, "AuditEvent"); !s.ok()) {
     guard->Finish("search-type", "AuditEvent", request.raw_query, 403, std::string(s.message()));
     return Page(ctx, 403, "Not available",
@@ -652,12 +635,7 @@ http::Response WebApp::AccessReport(Context& ctx, const std::string& patient_id)
   if (!base::IsValidFhirId(patient_id)) {
     return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
   }
-  access::Identity identity;
-  identity.subject = ctx.user->login;
-  identity.name = ctx.user->display_name;
-  identity.principal.role = ctx.user->role;
-  identity.principal.establishments = ctx.user->establishments;
-  std::unique_ptr<access::RequestGuard> guard = deps_.access.Guard(identity, {ctx.address});
+  std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   const std::string resource = "Patient/" + patient_id;
   if (absl::Status s = guard->AllowType(auth::Action::kAuditRead, "AuditEvent"); !s.ok()) {
     guard->Finish("search-type", "AuditEvent", "patient=" + resource, 403,

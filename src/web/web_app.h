@@ -13,6 +13,13 @@
 //   GET  /audit                 audit search for roles with the audit-read trait: by patient,
 //                               by user, break-glass in the last N days
 //   GET  /patients/{id}/access-report   "who has seen my record", printable
+//   GET  /patients               the caseload: patients held at (or recently left) the user's
+//                                establishments, by the same policy as the FHIR API
+//   GET  /patients/{id}          the patient summary: banner (name, NHS number 3-3-4, date of
+//                                birth and age, establishment, alerts, allergies), problems,
+//                                allergies, current medicines, alerts, recent observations
+// Every patient page reads through the access layer (the guard's query restriction and
+// per-resource decisions) and is audited like the API request it stands for.
 // Sessions (access/session_store.h) live in an HttpOnly, SameSite=Strict cookie; a new session
 // id is issued at every sign-in step. Every state-changing form carries a CSRF token bound to the
 // session (auth/session.h), and the sign-in form a double-submit token bound to a pre-session
@@ -77,6 +84,11 @@ class WebApp {
   http::Response BreakGlassPage(Context& ctx, const http::Request& request);
   http::Response AuditPage(Context& ctx, const http::Request& request);
   http::Response AccessReport(Context& ctx, const std::string& patient_id);
+  // web_app_patients.cc
+  http::Response CaseloadPage(Context& ctx, const http::Request& request);
+  http::Response PatientSummaryPage(Context& ctx, const std::string& patient_id);
+  // The request guard for the signed-in user (break-glass from the session).
+  std::unique_ptr<access::RequestGuard> GuardFor(const Context& ctx) const;
 
   // A complete page for `ctx` (its user, CSRF token and break-glass banner).
   http::Response Page(const Context& ctx, int status, const std::string& title,

@@ -1,0 +1,274 @@
+// WebApp: the caseload and the patient summary (web/web_app.h). Everything is read through the
+// access layer, exactly as the FHIR API reads it: the guard's restriction in each query, its
+// decision on each resource, and one audit entry per page naming the patients shown.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/ids.h"
+#include "base/time_format.h"
+#include "engine/errors.h"
+#include "fhir/json.h"
+#include "web/html.h"
+#include "web/layout.h"
+#include "web/page_parts.h"
+#include "web/web_app.h"
+#include "web/web_app_context.h"
+
+namespace tc::web {
+namespace {
+
+using fhir::Value;
+
+// "943 476 5919" (NHS number display, 3-3-4).
+std::string NhsNumberDisplay(std::string_view n) {
+  if (n.size() != 10) return std::string(n);
+  return absl::StrCat(absl::string_view(n.data(), 3), " ", absl::string_view(n.data() + 3, 3), " ",
+                      absl::string_view(n.data() + 6, 4));
+}
+
+std::string NhsNumberOf(const Value& patient) {
+  if (const Value* ids = patient.Find("identifier"); ids && ids->is_array()) {
+    for (const Value& id : ids->array()) {
+      if (id.GetString("system") == "https://fhir.nhs.uk/Id/nhs-number") {
+        return std::string(id.GetString("value"));
+      }
+    }
+  }
+  return "";
+}
+
+// "SMITH, John" from the official (else first) name.
+std::string NameOf(const Value& patient) {
+  const Value* names = patient.Find("name");
+  if (names == nullptr || !names->is_array() || names->size() == 0) return "(no name)";
+  const Value* chosen = &names->array()[0];
+  for (const Value& n : names->array()) {
+    if (n.GetString("use") == "official") chosen = &n;
+  }
+  std::string family(chosen->GetString("family"));
+  std::transform(family.begin(), family.end(), family.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  std::string given;
+  if (const Value* g = chosen->Find("given"); g && g->is_array()) {
+    for (const Value& part : g->array()) {
+      if (part.is_string()) given += (given.empty() ? "" : " ") + part.string_value();
+    }
+  }
+  if (family.empty()) return given.empty() ? "(no name)" : given;
+  return given.empty() ? family : family + ", " + given;
+}
+
+// "12 Mar 1980 (45 years)".
+std::string BornAndAge(std::string_view birth_date, absl::Time now) {
+  std::optional<absl::Time> born = base::ParseFhirDateTime(birth_date);
+  if (!born) return "not recorded";
+  const absl::CivilDay b = absl::ToCivilDay(*born, absl::UTCTimeZone());
+  const absl::CivilDay t = absl::ToCivilDay(now, absl::UTCTimeZone());
+  int64_t years = t.year() - b.year();
+  if (t.month() < b.month() || (t.month() == b.month() && t.day() < b.day())) --years;
+  return DisplayDate(birth_date) + " (" + std::to_string(years) + " years)";
+}
+
+// The display text of a CodeableConcept: its text, else its first coding's display or code.
+std::string ConceptText(const Value* cc) {
+  if (cc == nullptr) return "";
+  if (!cc->GetString("text").empty()) return std::string(cc->GetString("text"));
+  if (const Value* codings = cc->Find("coding"); codings && codings->is_array()) {
+    for (const Value& c : codings->array()) {
+      if (!c.GetString("display").empty()) return std::string(c.GetString("display"));
+      if (!c.GetString("code").empty()) return std::string(c.GetString("code"));
+    }
+  }
+  return "";
+}
+
+std::string QuantityText(const Value& o) {
+  if (const Value* q = o.Find("valueQuantity")) {
+    std::string v;
+    if (const Value* n = q->Find("value"); n && n->is_number()) v = n->number_text();
+    std::string unit(q->GetString("unit"));
+    return unit.empty() ? v : v + " " + unit;
+  }
+  if (!o.GetString("valueString").empty()) return std::string(o.GetString("valueString"));
+  return ConceptText(o.Find("valueCodeableConcept"));
+}
+
+std::vector<Value> Parsed(const std::vector<engine::ReadResult>& results) {
+  std::vector<Value> out;
+  for (const engine::ReadResult& r : results) {
+    absl::StatusOr<Value> v = fhir::ParseJson(r.content);
+    if (v.ok()) out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+std::string SummaryCard(std::string_view heading, std::string_view body_html) {
+  return "<div class=\"nhsuk-card\"><div class=\"nhsuk-card__content\"><h2 "
+         "class=\"nhsuk-card__heading nhsuk-heading-m\">" +
+         EscapeHtml(heading) + "</h2>" + std::string(body_html) + "</div></div>";
+}
+
+std::string ListOrNone(const std::vector<std::string>& items_html, std::string_view none) {
+  if (items_html.empty()) return "<p class=\"nhsuk-body\">" + EscapeHtml(none) + "</p>";
+  std::string out = "<ul class=\"nhsuk-list nhsuk-list--bullet\">";
+  for (const std::string& i : items_html) out += "<li>" + i + "</li>";
+  return out + "</ul>";
+}
+
+}  // namespace
+
+http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) {
+  std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
+  if (absl::Status s = guard->AllowType(auth::Action::kSearch, "Patient"); !s.ok()) {
+    guard->Finish("search-type", "Patient", request.raw_query, 403, std::string(s.message()));
+    return Page(ctx, 403, "Not available",
+                "<h1 class=\"nhsuk-heading-l\">Patient records are not available to your "
+                "role</h1>");
+  }
+  engine::SearchOptions so;
+  so.count = 100;
+  so.restrict = guard->SearchRestriction();
+  engine::QueryParams query = {{"_sort", "family,given"}, {"_count", "100"}};
+  absl::StatusOr<engine::SearchOutcome> found = deps_.repository.Search("Patient", query, so);
+  if (!found.ok()) {
+    return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry, there is a problem</h1>");
+  }
+  guard->FilterOutcome(auth::Action::kSearch, *found, /*restricted_in_query=*/true);
+  const absl::Time now = deps_.clock.Now();
+  std::vector<std::vector<std::string>> rows;
+  for (const engine::ReadResult& r : found->matches) {
+    absl::StatusOr<Value> p = fhir::ParseJson(r.content);
+    if (!p.ok()) continue;
+    std::string link =
+        "<a href=\"/patients/" + EscapeAttribute(r.id) + "\">" + EscapeHtml(NameOf(*p)) + "</a>";
+    rows.push_back({link, EscapeHtml(NhsNumberDisplay(NhsNumberOf(*p))),
+                    EscapeHtml(BornAndAge(p->GetString("birthDate"), now))});
+  }
+  std::string caption = std::to_string(rows.size()) + " patients";
+  if (found->total > static_cast<int64_t>(rows.size())) {
+    caption += " of " + std::to_string(found->total) + " (the first 100 by name)";
+  }
+  std::string est;
+  for (const std::string& e : ctx.user->establishments) est += (est.empty() ? "" : ", ") + e;
+  std::string main = "<h1 class=\"nhsuk-heading-l\">Patients</h1><p>Held at, or recently left, " +
+                     EscapeHtml(est.empty() ? "no establishment" : est) + ".</p>";
+  main += Table(caption, {"Name", "NHS number", "Date of birth"}, rows);
+  guard->Finish("search-type", "Patient", "_sort=family,given", 200);
+  return Page(ctx, 200, "Patients", main);
+}
+
+http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patient_id) {
+  if (!base::IsValidFhirId(patient_id)) {
+    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
+  }
+  std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
+  const std::string resource = "Patient/" + patient_id;
+  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
+  if (!patient.ok()) {
+    const int status = engine::HttpStatusOf(patient.status());
+    guard->Finish("read", resource, "", status, std::string(patient.status().message()));
+    return Page(ctx, status == 410 ? 404 : status, "Page not found",
+                "<h1 class=\"nhsuk-heading-l\">This patient is not known</h1>");
+  }
+  if (absl::Status s = guard->AllowResource(auth::Action::kRead, *patient); !s.ok()) {
+    guard->Finish("read", resource, "", 403, std::string(s.message()));
+    return Page(ctx, 403, "Not available",
+                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1><p>This person is "
+                "not held at your establishment. If they need care now and their record is not "
+                "otherwise available, you can <a href=\"/break-glass\">break glass</a>.</p>");
+  }
+  absl::StatusOr<Value> p = fhir::ParseJson(patient->content);
+  if (!p.ok()) return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry</h1>");
+
+  // The record's parts, each a compartment search through the guard.
+  auto search = [&](const std::string& type, engine::QueryParams params) {
+    engine::SearchOptions so;
+    so.count = 50;
+    so.patient_compartment = patient_id;
+    so.restrict = guard->SearchRestriction();
+    std::vector<engine::ReadResult> out;
+    if (!guard->AllowType(auth::Action::kSearch, type).ok()) return std::vector<Value>{};
+    absl::StatusOr<engine::SearchOutcome> found = deps_.repository.Search(type, params, so);
+    if (!found.ok()) return std::vector<Value>{};
+    guard->FilterOutcome(auth::Action::kSearch, *found, /*restricted_in_query=*/true);
+    return Parsed(found->matches);
+  };
+  const std::vector<Value> flags = search("Flag", {{"status", "active"}});
+  const std::vector<Value> allergies = search("AllergyIntolerance", {});
+  const std::vector<Value> problems = search("Condition", {{"clinical-status", "active"}});
+  const std::vector<Value> medicines = search("MedicationRequest", {{"status", "active"}});
+  const std::vector<Value> observations =
+      search("Observation", {{"_sort", "-date"}, {"_count", "10"}});
+  const std::vector<Value> episodes =
+      search("EpisodeOfCare", {{"status", "active"}, {"_count", "1"}});
+
+  std::string location = "not in custody";
+  if (!episodes.empty()) {
+    if (const Value* org = episodes[0].Find("managingOrganization")) {
+      std::string_view ref = org->GetString("reference");
+      location = std::string(org->GetString("display"));
+      if (location.empty() && ref.substr(0, 13) == "Organization/") {
+        absl::StatusOr<engine::ReadResult> o =
+            deps_.repository.Read("Organization", std::string(ref.substr(13)));
+        if (o.ok()) {
+          absl::StatusOr<Value> ov = fhir::ParseJson(o->content);
+          if (ov.ok()) location = std::string(ov->GetString("name"));
+        }
+      }
+    }
+  }
+  // The banner: who this is, shown on every patient page.
+  std::string tags;
+  for (const Value& f : flags) {
+    tags += "<strong class=\"nhsuk-tag nhsuk-tag--red\">" +
+            EscapeHtml(ConceptText(f.Find("code"))) + "</strong> ";
+  }
+  std::vector<std::string> allergy_items;
+  for (const Value& a : allergies) allergy_items.push_back(EscapeHtml(ConceptText(a.Find("code"))));
+  std::string main =
+      "<div class=\"nhsuk-card nhsuk-card--feature\"><div "
+      "class=\"nhsuk-card__content nhsuk-card__content--feature\"><h1 "
+      "class=\"nhsuk-card__heading nhsuk-card__heading--feature nhsuk-heading-l\">" +
+      EscapeHtml(NameOf(*p)) + "</h1><dl class=\"nhsuk-summary-list\">";
+  auto row = [&](std::string_view key, const std::string& value_html) {
+    main += "<div class=\"nhsuk-summary-list__row\"><dt class=\"nhsuk-summary-list__key\">" +
+            EscapeHtml(key) + "</dt><dd class=\"nhsuk-summary-list__value\">" + value_html +
+            "</dd></div>";
+  };
+  const std::string nhs = NhsNumberOf(*p);
+  row("NHS number", EscapeHtml(nhs.empty() ? "not known" : NhsNumberDisplay(nhs)));
+  row("Date of birth", EscapeHtml(BornAndAge(p->GetString("birthDate"), deps_.clock.Now())));
+  row("Location", EscapeHtml(location));
+  row("Alerts", tags.empty() ? "None" : tags);
+  row(
+      "Allergies", allergy_items.empty() ? std::string("None recorded") : [&] {
+        std::string s;
+        for (const std::string& i : allergy_items) {
+          s += (s.empty() ? "" : ", ") + i;
+        }
+        return s;
+      }());
+  main += "</dl></div></div>";
+
+  std::vector<std::string> items;
+  for (const Value& c : problems) items.push_back(EscapeHtml(ConceptText(c.Find("code"))));
+  main += SummaryCard("Problems", ListOrNone(items, "No active problems recorded."));
+  items.clear();
+  for (const Value& m : medicines) {
+    items.push_back(EscapeHtml(ConceptText(m.Find("medicationCodeableConcept"))));
+  }
+  main += SummaryCard("Current medicines", ListOrNone(items, "No current medicines recorded."));
+  std::vector<std::vector<std::string>> obs_rows;
+  for (const Value& o : observations) {
+    obs_rows.push_back({EscapeHtml(DisplayDate(o.GetString("effectiveDateTime"))),
+                        EscapeHtml(ConceptText(o.Find("code"))), EscapeHtml(QuantityText(o))});
+  }
+  main += SummaryCard("Recent observations",
+                      obs_rows.empty()
+                          ? "<p class=\"nhsuk-body\">No observations recorded.</p>"
+                          : Table("The latest 10", {"Date", "Observation", "Value"}, obs_rows));
+  guard->Finish("read", resource, "", 200);
+  return Page(ctx, 200, NameOf(*p), main);
+}
+
+}  // namespace tc::web

@@ -1,0 +1,83 @@
+// The first clinical pages (issue 5 items 7 and 12, on issue 4's access layer): a nurse's
+// caseload lists only patients held at her establishment; the patient summary shows the banner
+// (name, NHS number 3-3-4, date of birth and age, location, alerts, allergies) and the record's
+// parts; a patient held elsewhere is refused with a way to break glass; each page is audited.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+
+import { fhir, startServer } from '../support/server.mjs';
+import { checkAccessibility, formatViolations, launchBrowser, screenshot } from './support/browser.mjs';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('caseload and patient summary', () => {
+  let server;
+  let origin;
+  let browser;
+  let page;
+  const nfd = new Set();
+  let atWly;
+
+  before(async () => {
+    server = await startServer({ args: ['--demo-if-empty'] });
+    origin = `http://127.0.0.1:${server.port}`;
+    const r = spawnSync(process.env.THROUGHCARE_BIN, ['user', 'add', '--data', server.dir, '--login',
+      'nurse.nfd', '--name', 'Nina Nurse', '--role', 'registered-nurse', '--establishment', 'NFD',
+      '--password-stdin'], { encoding: 'utf8', input: PASSWORD });
+    assert.equal(r.status, 0, r.stderr);
+    const held = (await fhir(server.base, 'GET', '/EpisodeOfCare?organization=Organization/est-NFD&status=active&_count=200')).json;
+    for (const e of held.entry ?? []) nfd.add(e.resource.patient.reference.slice('Patient/'.length));
+    const wly = (await fhir(server.base, 'GET', '/Patient?organization=Organization/est-WLY&_count=1')).json;
+    atWly = wly.entry[0].resource.id;
+    browser = await launchBrowser();
+    page = await browser.newPage();
+    await page.goto(origin + '/login');
+    await page.fill('#login', 'nurse.nfd');
+    await page.fill('#password', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  test('the caseload lists exactly the patients held at the nurse\'s establishment', async () => {
+    await page.click('a:text("Patients")');
+    await page.waitForLoadState('load');
+    const links = await page.$$eval('table a', (as) => as.map((a) => a.getAttribute('href')));
+    const ids = links.map((h) => h.slice('/patients/'.length));
+    assert.ok(ids.length > 0);
+    assert.deepEqual(new Set(ids), nfd);
+    assert.match(await page.textContent('table'), /\d{3} \d{3} \d{4}/);
+    await screenshot(page, 'caseload');
+    const v = await checkAccessibility(page);
+    assert.deepEqual(v, [], formatViolations(v));
+  });
+
+  test('the patient summary shows the banner and the record', async () => {
+    const id = [...nfd][0];
+    const res = await page.goto(`${origin}/patients/${id}`);
+    assert.equal(res.status(), 200);
+    const banner = await page.textContent('.nhsuk-card--feature');
+    assert.match(banner, /NHS number\s*\d{3} \d{3} \d{4}/);
+    assert.match(banner, /Date of birth\s*\d{2} \w{3} \d{4} \(\d+ years\)/);
+    assert.match(banner, /HMP Northfield/);
+    assert.match(await page.textContent('main'), /Recent observations/);
+    assert.match(await page.textContent('main'), /Heart rate/);
+    await screenshot(page, 'patient-summary');
+    const v = await checkAccessibility(page);
+    assert.deepEqual(v, [], formatViolations(v));
+  });
+
+  test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
+    const res = await page.goto(`${origin}/patients/${atWly}`);
+    assert.equal(res.status(), 403);
+    assert.equal(await page.getAttribute('a[href="/break-glass"]', 'href'), '/break-glass');
+    await new Promise((r) => setTimeout(r, 300));
+    const denials = (await fhir(server.base, 'GET', `/AuditEvent?altid=nurse.nfd&outcome=4`)).json;
+    assert.ok(denials.total >= 1);
+  });
+});
