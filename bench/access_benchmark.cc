@@ -53,7 +53,7 @@ struct Fixture {
     so.path = ":memory:";
     store = std::move(*store::OpenSqliteStore(so));
     repo = std::make_unique<engine::Repository>(*store, *defs, clock, random);
-    audit = std::make_unique<audit::AuditLog>(*store, *repo, clock, random);
+    audit = std::make_unique<audit::AuditLog>(*store, clock, random);
     control = std::move(*access::AccessControl::Create(*store, *audit, kKeys, clock));
   }
   base::SystemClock clock;

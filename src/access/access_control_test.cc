@@ -31,7 +31,7 @@ class AccessControlTest : public ::testing::Test {
     so.path = ":memory:";
     store_ = std::move(*store::OpenSqliteStore(so));
     repo_ = std::make_unique<engine::Repository>(*store_, *defs_, clock_, random_);
-    audit_ = std::make_unique<audit::AuditLog>(*store_, *repo_, clock_, random_);
+    audit_ = std::make_unique<audit::AuditLog>(*store_, clock_, random_);
     control_ = std::move(*AccessControl::Create(
         *store_, *audit_, TokenKeys{std::string(32, 's'), "tc-test"}, clock_));
     for (const char* code : {"A", "B"}) {
@@ -82,7 +82,7 @@ class AccessControlTest : public ::testing::Test {
   int64_t AuditCount(const engine::QueryParams& query) {
     EXPECT_TRUE(audit_->Flush().ok());
     engine::SearchOptions so;
-    absl::StatusOr<engine::SearchOutcome> found = repo_->Search("AuditEvent", query, so);
+    absl::StatusOr<engine::SearchOutcome> found = audit_->Search(query, so);
     EXPECT_TRUE(found.ok()) << found.status();
     return found.ok() ? found->total : -1;
   }

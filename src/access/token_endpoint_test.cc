@@ -75,7 +75,7 @@ class TokenEndpointTest : public ::testing::Test {
     so.path = ":memory:";
     store_ = std::move(*store::OpenSqliteStore(so));
     repo_ = std::make_unique<engine::Repository>(*store_, *defs_, clock_, random_);
-    audit_ = std::make_unique<audit::AuditLog>(*store_, *repo_, clock_, random_);
+    audit_ = std::make_unique<audit::AuditLog>(*store_, clock_, random_);
 
     ec_key_ = *auth::GenerateEcP384Key();
     rsa_key_ = *auth::GenerateRsaKey(2048);
@@ -157,7 +157,7 @@ class TokenEndpointTest : public ::testing::Test {
   std::vector<Value> AuditEvents() {
     EXPECT_TRUE(audit_->Flush().ok());
     engine::SearchOptions so;
-    absl::StatusOr<engine::SearchOutcome> found = repo_->Search("AuditEvent", {}, so);
+    absl::StatusOr<engine::SearchOutcome> found = audit_->Search({}, so);
     EXPECT_TRUE(found.ok()) << found.status();
     std::vector<Value> out;
     if (found.ok()) {

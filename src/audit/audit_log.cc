@@ -4,27 +4,27 @@
 
 #include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "audit/canonical_json.h"
 #include "base/ids.h"
 #include "base/status_macros.h"
-#include "engine/prepared_resource.h"
+#include "base/time_format.h"
+#include "engine/date_range.h"
+#include "engine/errors.h"
 #include "fhir/json.h"
 
 namespace tc::audit {
 
 // Everything but the chain link is computed before the store transaction (off the store's
-// single writer thread): the stored JSON (stamped at preparation time: an audit event's
-// lastUpdated need not follow commit order) and its canonical form.
+// single writer thread): the canonical JSON and the facts the entry is searched by.
 struct AuditLog::Prepared {
-  engine::PreparedResource resource;
-  absl::Time last_updated;
-  std::string content;
-  std::string canonical;
+  store::AuditRow row;  // all but sequence and hashes
 };
 
-AuditLog::AuditLog(store::Store& store, engine::Repository& repository, const base::Clock& clock,
-                   base::Random& random, AuditLogOptions options)
-    : store_(store), repository_(repository), clock_(clock), random_(random), options_(options) {
+AuditLog::AuditLog(store::Store& store, const base::Clock& clock, base::Random& random,
+                   AuditLogOptions options)
+    : store_(store), clock_(clock), random_(random), options_(options) {
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "tc-audit");
     WriterLoop();
@@ -41,43 +41,62 @@ AuditLog::~AuditLog() {
 }
 
 absl::StatusOr<AuditLog::Prepared> AuditLog::PrepareEvent(fhir::Value event) {
+  if (!event.is_object() || event.GetString("resourceType") != "AuditEvent") {
+    return absl::InvalidArgumentError("an audit entry must be an AuditEvent");
+  }
   Prepared p;
-  p.resource = engine::Prepare(*repository_.indexer(), "AuditEvent", base::NewUuid(random_),
-                               std::move(event));
-  p.last_updated = clock_.Now();
-  p.content = p.resource.Render(1, p.last_updated);
-  // The hash covers exactly what is stored (canonical form of the stored JSON).
-  TC_ASSIGN_OR_RETURN(fhir::Value stored, fhir::ParseJson(p.content));
-  p.canonical = CanonicalJson(stored);
+  store::AuditRow& r = p.row;
+  r.id = base::NewUuid(random_);
+  event.Set("id", fhir::Value::String(r.id));
+  r.recorded = base::ParseFhirDateTime(event.GetString("recorded")).value_or(clock_.Now());
+  if (const fhir::Value* agents = event.Find("agent");
+      agents && agents->is_array() && agents->size() > 0) {
+    const fhir::Value& a = agents->array()[0];
+    r.agent = std::string(a.GetString("altId"));
+    if (r.agent.empty()) {
+      if (const fhir::Value* who = a.Find("who"); who && who->Find("identifier")) {
+        r.agent = std::string(who->Find("identifier")->GetString("value"));
+      }
+    }
+  }
+  if (const fhir::Value* type = event.Find("type")) {
+    r.type_system = std::string(type->GetString("system"));
+    r.type_code = std::string(type->GetString("code"));
+  }
+  if (const fhir::Value* sub = event.Find("subtype"); sub && sub->is_array() && sub->size()) {
+    r.subtype_system = std::string(sub->array()[0].GetString("system"));
+    r.subtype_code = std::string(sub->array()[0].GetString("code"));
+  }
+  r.action = std::string(event.GetString("action"));
+  r.outcome = std::string(event.GetString("outcome"));
+  if (const fhir::Value* entities = event.Find("entity"); entities && entities->is_array()) {
+    for (const fhir::Value& e : entities->array()) {
+      const fhir::Value* role = e.Find("role");
+      const fhir::Value* what = e.Find("what");
+      if (role == nullptr || what == nullptr || role->GetString("code") != "1") continue;
+      std::string_view ref = what->GetString("reference");
+      if (ref.substr(0, 8) == "Patient/") r.patients.emplace_back(ref.substr(8));
+    }
+  }
+  r.event = CanonicalJson(event);
   return p;
 }
 
 absl::Status AuditLog::StorePrepared(store::Transaction& txn, const Prepared& prepared) {
-  store::NewVersion nv;
-  nv.type = "AuditEvent";
-  nv.id = prepared.resource.id;
-  nv.version = 1;
-  nv.last_updated = prepared.last_updated;
-  nv.content = prepared.content;
-  // Audit entries are about a patient, not part of the patient's record: they stay out of the
-  // compartment ($everything, Patient/{id}/…), and are found with AuditEvent?patient=.
-  nv.patient_compartment = "";
-  nv.index = prepared.resource.index;
   TC_ASSIGN_OR_RETURN(std::optional<store::AuditLink> last, txn.LastAuditLink());
-  store::AuditLink link;
-  link.sequence = last ? last->sequence + 1 : 1;
-  link.prev_hash = last ? last->hash : std::string(kGenesisHash);
-  link.hash = EntryHash(link.sequence, link.prev_hash, prepared.canonical);
-  link.audit_id = nv.id;
-  TC_RETURN_IF_ERROR(txn.Put(nv));
-  return txn.AppendAuditLink(link);
+  store::AuditRow row = prepared.row;
+  row.sequence = last ? last->sequence + 1 : 1;
+  row.prev_hash = last ? last->hash : std::string(kGenesisHash);
+  // The hash covers exactly what is stored (the stored JSON is already canonical).
+  row.hash = EntryHash(row.sequence, row.prev_hash, row.event);
+  return txn.AppendAudit(row);
 }
 
 absl::StatusOr<std::string> AuditLog::AppendInTransaction(store::Transaction& txn,
                                                           fhir::Value event) {
   TC_ASSIGN_OR_RETURN(Prepared p, PrepareEvent(std::move(event)));
   TC_RETURN_IF_ERROR(StorePrepared(txn, p));
-  return p.resource.id;
+  return p.row.id;
 }
 
 void AuditLog::Enqueue(fhir::Value event) {
@@ -150,17 +169,16 @@ absl::StatusOr<ChainReport> AuditLog::Verify(const std::vector<ChainAnchor>& anc
   constexpr int64_t kPage = 4096;
   std::vector<ChainAnchor> pending = anchors;
   while (true) {
-    TC_ASSIGN_OR_RETURN(std::vector<store::AuditLinkRecord> page,
-                        store_.ReadAuditLinks(after, kPage));
+    TC_ASSIGN_OR_RETURN(std::vector<store::AuditRow> page, store_.ReadAuditLog(after, kPage));
     if (page.empty()) break;
     std::vector<AuditEntry> entries;
     entries.reserve(page.size());
-    for (store::AuditLinkRecord& r : page) {
+    for (store::AuditRow& r : page) {
       AuditEntry& e = entries.emplace_back();
-      e.sequence = r.link.sequence;
-      e.prev_hash = std::move(r.link.prev_hash);
-      e.hash = std::move(r.link.hash);
-      e.event_json = std::move(r.content);
+      e.sequence = r.sequence;
+      e.prev_hash = std::move(r.prev_hash);
+      e.hash = std::move(r.hash);
+      e.event_json = std::move(r.event);
     }
     VerifyOptions slice;
     slice.first_sequence = total.entries_checked + 1;
@@ -196,6 +214,140 @@ absl::StatusOr<ChainReport> AuditLog::Verify(const std::vector<ChainAnchor>& anc
   total.detail =
       "the audit chain of " + std::to_string(total.entries_checked) + " entries is intact";
   return total;
+}
+
+namespace {
+
+std::vector<std::string> Split(const std::string& value) {
+  std::vector<std::string> out;
+  for (absl::string_view part : absl::StrSplit(value, ',')) {
+    if (!part.empty()) out.emplace_back(part);
+  }
+  return out;
+}
+
+std::pair<std::string, std::string> Token(const std::string& value) {
+  const size_t bar = value.find('|');
+  if (bar == std::string::npos) return {"", value};
+  return {value.substr(0, bar), value.substr(bar + 1)};
+}
+
+engine::ReadResult AsResource(store::AuditRow row) {
+  engine::ReadResult r;
+  r.type = "AuditEvent";
+  r.id = std::move(row.id);
+  r.version = 1;
+  r.last_updated = row.recorded;
+  r.content = std::move(row.event);
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<engine::SearchOutcome> AuditLog::Search(const engine::QueryParams& query,
+                                                       const engine::SearchOptions& options) const {
+  store::AuditQuery q;
+  q.limit = std::min<int64_t>(options.count, 1000);
+  engine::SearchOutcome out;
+  for (const auto& [name, value] : query) {
+    bool used = true;
+    if (name == "_id") {
+      for (std::string& v : Split(value)) q.ids.push_back(std::move(v));
+    } else if (name == "patient") {
+      for (std::string& v : Split(value)) {
+        if (v.rfind("Patient/", 0) == 0) v = v.substr(8);
+        if (v.find('/') != std::string::npos) {
+          return engine::BadRequest("patient must be a Patient reference", name);
+        }
+        q.patients.push_back(std::move(v));
+      }
+    } else if (name == "altid") {
+      for (std::string& v : Split(value)) q.agents.push_back(std::move(v));
+    } else if (name == "type" || name == "subtype") {
+      auto& list = name == "type" ? q.types : q.subtypes;
+      for (const std::string& v : Split(value)) list.push_back(Token(v));
+    } else if (name == "action") {
+      for (std::string& v : Split(value)) q.actions.push_back(std::move(v));
+    } else if (name == "outcome") {
+      for (std::string& v : Split(value)) q.outcomes.push_back(std::move(v));
+    } else if (name == "date") {
+      std::string prefix = value.size() > 2 && std::isalpha(static_cast<unsigned char>(value[0]))
+                               ? value.substr(0, 2)
+                               : "eq";
+      std::string date = prefix == "eq" && !std::isalpha(static_cast<unsigned char>(value[0]))
+                             ? value
+                             : value.substr(2);
+      std::optional<engine::DateRange> range = engine::ParseDateRange(date);
+      if (!range) return engine::BadRequest("date '" + value + "' is not a valid date", name);
+      const absl::Time low = absl::FromUnixMicros(static_cast<int64_t>(range->low));
+      const absl::Time high = absl::FromUnixMicros(static_cast<int64_t>(range->high));
+      auto raise_from = [&](absl::Time t) {
+        q.recorded_from = std::max(q.recorded_from.value_or(t), t);
+      };
+      auto lower_to = [&](absl::Time t) { q.recorded_to = std::min(q.recorded_to.value_or(t), t); };
+      if (prefix == "eq") {
+        raise_from(low);
+        lower_to(high);
+      } else if (prefix == "ge") {
+        raise_from(low);
+      } else if (prefix == "gt") {
+        raise_from(high + absl::Microseconds(1));
+      } else if (prefix == "le") {
+        lower_to(high);
+      } else if (prefix == "lt") {
+        lower_to(low - absl::Microseconds(1));
+      } else {
+        return engine::BadRequest("date prefix '" + prefix + "' is not supported on the audit log",
+                                  name);
+      }
+    } else if (name == "_count") {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || n < 0) {
+        return engine::BadRequest("_count must be a non-negative integer", name);
+      }
+      q.limit = std::min<int64_t>(n, 1000);
+    } else if (name == "_sort") {
+      if (value == "-date" || value == "-_lastUpdated") {
+        q.newest_first = true;
+      } else if (value == "date" || value == "_lastUpdated") {
+        q.newest_first = false;
+      } else {
+        return engine::BadRequest("the audit log sorts by date or -date only", name);
+      }
+    } else if (name == "_cursor") {
+      int64_t after = 0;
+      if (!absl::SimpleAtoi(value, &after)) return engine::BadRequest("invalid _cursor", name);
+      q.after_sequence = after;
+      used = false;  // the paging links carry their own cursor
+    } else if (name == "_total") {
+      q.count_total = value != "none";
+    } else if (name == "_format" || name == "_pretty" || name == "_summary" ||
+               name == "_elements") {
+      used = false;
+    } else {
+      if (options.strict) {
+        return engine::BadRequest("the audit log cannot be searched by '" + name + "'", name);
+      }
+      out.ignored.push_back(name);
+      used = false;
+    }
+    if (used) out.used.emplace_back(name, value);
+  }
+  TC_ASSIGN_OR_RETURN(store::AuditPage page, store_.SearchAudit(q));
+  out.total = page.total;
+  if (page.more && !page.rows.empty()) out.next_cursor = std::to_string(page.rows.back().sequence);
+  for (store::AuditRow& row : page.rows) out.matches.push_back(AsResource(std::move(row)));
+  return out;
+}
+
+absl::StatusOr<engine::ReadResult> AuditLog::Read(const std::string& id) const {
+  store::AuditQuery q;
+  q.ids.push_back(id);
+  q.limit = 1;
+  q.count_total = false;
+  TC_ASSIGN_OR_RETURN(store::AuditPage page, store_.SearchAudit(q));
+  if (page.rows.empty()) return engine::NotFound("AuditEvent/" + id + " is not known");
+  return AsResource(std::move(page.rows[0]));
 }
 
 }  // namespace tc::audit

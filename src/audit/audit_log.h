@@ -1,8 +1,10 @@
 // File: audit/audit_log.h
 //
-// The audit trail's storage (issue 4, "Audit" 10): every AuditEvent is a FHIR resource in the
-// store (so privacy officers search it like any other: `AuditEvent?patient=…`), and one link of
-// the hash chain (audit/chain.h) in the store's append-only audit_chain table names it.
+// The audit trail's storage (issue 4, "Audit" 10–11): an append-only log in the store (the
+// audit_log table, store/store.h AuditRow), one entry per AuditEvent, each a link of the SHA-256
+// hash chain (audit/chain.h) over the event's canonical JSON, with the facts it is searched by
+// (when, who, type, subtype, action, outcome, the patients it names). An entry costs a few B-tree
+// inserts, because one is written for every request (docs/decisions/0004).
 //
 //   * Changes (create, update, patch, delete) are audited INSIDE the transaction that makes
 //     them (AppendInTransaction, called from the access layer's AfterWrite hook): the change and
@@ -11,18 +13,20 @@
 //     a background thread ("tc-audit") stores them in batches of up to `max_batch`, one group-
 //     committed transaction per batch, within about `flush_interval`. Flush() waits until all
 //     queued events are durable. What a crash can lose is therefore at most the last
-//     `flush_interval` of read events (docs/safety/hazard-log.md H15) — never a change's event.
+//     `flush_interval` of read events (docs/safety/hazard-log.md H17) — never a change's event.
 //     If the queue holds `max_queue` events, Enqueue blocks until the writer catches up
 //     (back-pressure, never silent loss).
-//   * Verify() recomputes the whole chain from the stored AuditEvents (canonical JSON) and
-//     reports the first altered, removed or reordered entry.
+//   * Search() answers FHIR AuditEvent searches over the log (the parameters privacy officers
+//     use: patient, altid, date, type, subtype, action, outcome, _id; newest first or by date;
+//     _count and cursor paging); Read() one entry by id.
+//   * Verify() recomputes the whole chain and reports the first altered, removed or reordered
+//     entry.
 // Thread-safe.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -43,18 +47,22 @@ struct AuditLogOptions {
   size_t max_queue = 65536;
 };
 
+// The AuditEvent search parameters Search() understands.
+inline constexpr std::string_view kAuditSearchParams[] = {"_id",  "patient", "altid",  "date",
+                                                          "type", "subtype", "action", "outcome"};
+
 class AuditLog {
  public:
   // References must outlive the log. Starts the background writer.
-  AuditLog(store::Store& store, engine::Repository& repository, const base::Clock& clock,
-           base::Random& random, AuditLogOptions options = {});
+  AuditLog(store::Store& store, const base::Clock& clock, base::Random& random,
+           AuditLogOptions options = {});
   // Stores every queued event (best effort) and stops the writer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
-  // Stores `event` (an AuditEvent) as a new resource and appends its chain link, inside `txn`.
-  // Returns the new AuditEvent's id.
+  // Stores `event` (an AuditEvent; its id is assigned here) and links it, inside `txn`. Returns
+  // the new entry's id.
   absl::StatusOr<std::string> AppendInTransaction(store::Transaction& txn, fhir::Value event);
 
   // Queues `event` for the background writer.
@@ -63,6 +71,14 @@ class AuditLog {
   // Blocks until every event queued before the call is stored; the first storage error since
   // the last Flush, if any.
   absl::Status Flush();
+
+  // A FHIR search over the log (see kAuditSearchParams; also _count, _sort=date|-date,
+  // _cursor, _total, and the output parameters _format, _pretty, _summary, _elements). Unknown
+  // parameters: 400 with `strict`, else listed in `ignored`. Matches are AuditEvent resources.
+  absl::StatusOr<engine::SearchOutcome> Search(const engine::QueryParams& query,
+                                               const engine::SearchOptions& options) const;
+  // One entry as an AuditEvent; NotFound when there is none.
+  absl::StatusOr<engine::ReadResult> Read(const std::string& id) const;
 
   // Verifies the chain from the first entry. `anchors` as in audit/chain.h.
   absl::StatusOr<ChainReport> Verify(const std::vector<ChainAnchor>& anchors = {});
@@ -74,7 +90,6 @@ class AuditLog {
   void WriterLoop();
 
   store::Store& store_;
-  engine::Repository& repository_;
   const base::Clock& clock_;
   base::Random& random_;
   AuditLogOptions options_;

@@ -389,6 +389,29 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
   }
   if (type.empty()) return engine::NotFound("unknown path");
 
+  // With access control on, AuditEvents live in the audit log (audit/audit_log.h), never in the
+  // resource store: searched and read there, never written (the policy refuses every write).
+  if (type == "AuditEvent" && options_.access != nullptr && get &&
+      (seg.size() == 1 || seg.size() == 2) && (seg.size() == 1 || seg[1] != "_history")) {
+    audit::AuditLog& log = options_.access->audit();
+    if (seg.size() == 2) {
+      TC_RETURN_IF_ERROR(allow_type(Action::kRead, type));
+      TC_ASSIGN_OR_RETURN(engine::ReadResult r, log.Read(seg[1]));
+      TC_RETURN_IF_ERROR(allow(Action::kRead, r));
+      return send_resource(r.content, r.version, r.last_updated, 200);
+    }
+    engine::SearchOptions so;
+    so.strict = PreferStrict(request);
+    so.count = options_.default_count;
+    TC_RETURN_IF_ERROR(allow_type(Action::kSearch, type));
+    TC_ASSIGN_OR_RETURN(engine::SearchOutcome found, log.Search(SearchParams(request.query), so));
+    filter(Action::kSearch, found);
+    int64_t count = so.count;
+    TC_ASSIGN_OR_RETURN(count, IntParam(request, "_count", so.count));
+    WriteSearchset(type, found, std::min<int64_t>(count, 1000), 0, output, response);
+    return response;
+  }
+
   // [type]/_search
   if (seg.size() == 2 && seg[1] == "_search") {
     if (method != "POST") return engine::MethodNotAllowed("use POST for _search");

@@ -37,7 +37,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   TC_ASSIGN_OR_RETURN(keys.secret, app->accounts_->TokenSecret());
   TC_ASSIGN_OR_RETURN(keys.audience, app->accounts_->InstanceId());
   app->audit_log_ =
-      std::make_unique<audit::AuditLog>(*app->store_, *app->repository_, app->clock_, app->random_);
+      std::make_unique<audit::AuditLog>(*app->store_, app->clock_, app->random_);
   TC_ASSIGN_OR_RETURN(app->access_, access::AccessControl::Create(*app->store_, *app->audit_log_,
                                                                   keys, app->clock_));
   access::TokenEndpointOptions to;

@@ -22,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/functional/function_ref.h"
@@ -204,20 +205,52 @@ struct ScanPage {
   int64_t last_key = 0;  // the key to continue after (the `after_key` given when empty)
 };
 
-// One link of the hash-chained audit log (audit/chain.h): the AuditEvent resource `audit_id`
-// is entry `sequence` of the chain.
+// One entry of the append-only, hash-chained audit log (audit/chain.h, audit/audit_log.h): the
+// AuditEvent's JSON, its link in the chain, and the few facts it is searched by.
 struct AuditLink {
+  int64_t sequence = 0;
+  std::string hash;
+};
+
+struct AuditRow {
   int64_t sequence = 0;
   std::string prev_hash;
   std::string hash;
-  std::string audit_id;  // AuditEvent/<audit_id>
+  std::string id;           // AuditEvent.id
+  absl::Time recorded;      // AuditEvent.recorded
+  std::string agent;        // the requesting agent's login or client id (agent[0].altId)
+  std::string type_system;  // AuditEvent.type
+  std::string type_code;
+  std::string subtype_system;  // AuditEvent.subtype[0]
+  std::string subtype_code;
+  std::string action;                 // C R U D E
+  std::string outcome;                // 0 4 8 12
+  std::vector<std::string> patients;  // ids of the patients the event names
+  std::string event;                  // the AuditEvent JSON as stored (and hashed, canonically)
 };
 
-// A link as read back for verification, with the current content of its AuditEvent ("" when
-// that resource is missing or deleted).
-struct AuditLinkRecord {
-  AuditLink link;
-  std::string content;
+// A search of the audit log: every non-empty list is an OR, all of them an AND.
+struct AuditQuery {
+  std::vector<std::string> ids;
+  std::vector<std::string> patients;
+  std::vector<std::string> agents;
+  // Tokens as (system, code); an empty system matches any.
+  std::vector<std::pair<std::string, std::string>> types;
+  std::vector<std::pair<std::string, std::string>> subtypes;
+  std::vector<std::string> actions;
+  std::vector<std::string> outcomes;
+  std::optional<absl::Time> recorded_from;  // inclusive
+  std::optional<absl::Time> recorded_to;    // inclusive
+  bool newest_first = true;                 // by sequence
+  std::optional<int64_t> after_sequence;    // keyset paging: strictly beyond, in the order
+  int64_t limit = 100;
+  bool count_total = true;
+};
+
+struct AuditPage {
+  std::vector<AuditRow> rows;  // in query order; `patients` not filled
+  int64_t total = -1;          // matches ignoring paging; -1 when not counted
+  bool more = false;           // another page follows
 };
 
 // Operations allowed inside Store::Write. Valid only during the callback; not thread-safe.
@@ -239,11 +272,11 @@ class Transaction {
                                const std::string& patient_compartment) = 0;
   // Sets (or, with nullopt, clears) a store-wide marker such as a reindex's progress.
   virtual absl::Status SetMeta(const std::string& key, const std::optional<std::string>& value) = 0;
-  // The last link of the audit chain (nullopt when the chain is empty), as of this transaction.
+  // The last entry of the audit log (nullopt when empty), as of this transaction.
   virtual absl::StatusOr<std::optional<AuditLink>> LastAuditLink() = 0;
-  // Appends a link. FailedPrecondition unless link.sequence is the last sequence + 1 (1 for
-  // the first). Links are never changed or removed.
-  virtual absl::Status AppendAuditLink(const AuditLink& link) = 0;
+  // Appends an entry. FailedPrecondition unless row.sequence is the last sequence + 1 (1 for
+  // the first). Entries are never changed or removed.
+  virtual absl::Status AppendAudit(const AuditRow& row) = 0;
 };
 
 // A resource store. All methods are thread-safe.
@@ -266,10 +299,12 @@ class Store {
   virtual absl::StatusOr<int64_t> CountCurrent() = 0;
   // A store-wide marker set by Transaction::SetMeta; nullopt when unset.
   virtual absl::StatusOr<std::optional<std::string>> GetMeta(const std::string& key) = 0;
-  // Audit chain links with sequence > `after_sequence`, ascending by sequence as stored, at most
-  // `limit`, each with its AuditEvent's current content.
-  virtual absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(int64_t after_sequence,
-                                                                      int64_t limit) = 0;
+  // Audit log entries with sequence > `after_sequence`, ascending, at most `limit` (for
+  // verification; `patients` not filled).
+  virtual absl::StatusOr<std::vector<AuditRow>> ReadAuditLog(int64_t after_sequence,
+                                                             int64_t limit) = 0;
+  // Searches the audit log.
+  virtual absl::StatusOr<AuditPage> SearchAudit(const AuditQuery& query) = 0;
 
   // Runs `fn` inside a transaction. If `fn` returns OK the transaction is committed and made
   // durable (fsync) before Write returns OK; otherwise nothing it did is kept and its status is

@@ -612,8 +612,7 @@ http::Response WebApp::AuditPage(Context& ctx, const http::Request& request) {
   query.emplace_back("_sort", "-date");
   engine::SearchOptions so;
   so.count = 200;
-  so.restrict = guard->SearchRestriction();
-  absl::StatusOr<engine::SearchOutcome> found = deps_.repository.Search("AuditEvent", query, so);
+  absl::StatusOr<engine::SearchOutcome> found = deps_.audit.Search(query, so);
   if (!found.ok()) {
     return Page(ctx, engine::HttpStatusOf(found.status()), "Audit trail",
                 main + RenderErrorSummary({{"patient", std::string(found.status().message())}}));
@@ -647,7 +646,7 @@ http::Response WebApp::AccessReport(Context& ctx, const std::string& patient_id)
   engine::SearchOptions so;
   so.count = 1000;
   absl::StatusOr<engine::SearchOutcome> found =
-      deps_.repository.Search("AuditEvent", {{"patient", resource}, {"_sort", "-date"}}, so);
+      deps_.audit.Search({{"patient", resource}, {"_sort", "-date"}}, so);
   if (!found.ok()) {
     return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry, there is a problem</h1>");
   }

@@ -179,8 +179,8 @@ class SqliteTransaction final : public Transaction {
   absl::StatusOr<std::optional<AuditLink>> LastAuditLink() override {
     return sqlite_internal::LastAuditLink(conn_);
   }
-  absl::Status AppendAuditLink(const AuditLink& link) override {
-    absl::Status status = sqlite_internal::AppendAuditLink(conn_, link);
+  absl::Status AppendAudit(const AuditRow& row) override {
+    absl::Status status = sqlite_internal::AppendAudit(conn_, row);
     if (!status.ok() && !absl::IsFailedPrecondition(status) && poisoned_.ok()) poisoned_ = status;
     return status;
   }
@@ -299,10 +299,16 @@ class SqliteStore final : public Store {
     return sqlite_internal::GetMeta(*lease, key);
   }
 
-  absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(int64_t after_sequence,
-                                                              int64_t limit) override {
+  absl::StatusOr<std::vector<AuditRow>> ReadAuditLog(int64_t after_sequence,
+                                                     int64_t limit) override {
     TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
-    return sqlite_internal::ReadAuditLinks(*lease, after_sequence, limit);
+    return sqlite_internal::ReadAuditLog(*lease, after_sequence, limit);
+  }
+  absl::StatusOr<AuditPage> SearchAudit(const AuditQuery& query) override {
+    TC_ASSIGN_OR_RETURN(ReadPool::Lease lease, readers_.Acquire());
+    Connection& conn = *lease;
+    return InReadSnapshot<AuditPage>(conn,
+                                     [&] { return sqlite_internal::SearchAudit(conn, query); });
   }
 
   absl::Status Write(absl::FunctionRef<absl::Status(Transaction&)> fn) override {

@@ -236,7 +236,7 @@ std::vector<Migration> WithTestMigration() {
   std::vector<Migration> list(sqlite_internal::SqliteMigrations().begin(),
                               sqlite_internal::SqliteMigrations().end());
   const int64_t next = static_cast<int64_t>(list.size()) + 1;
-  list.push_back({next, next == 4 ? "0004_test_upgrade" : "9999_unexpected",
+  list.push_back({next, next == 5 ? "0005_test_upgrade" : "9999_unexpected",
                   "CREATE TABLE test_upgrade (x INTEGER);"
                   "INSERT INTO test_upgrade SELECT count(*) FROM resource_versions;"});
   return list;
@@ -254,7 +254,7 @@ TEST(SqliteMigrationsTest, OldDatabaseIsUpgradedWithItsDataInPlace) {
     ASSERT_TRUE(PutOne(**store, Patient("p1", 2)).ok());
   }
   const std::vector<Migration> next_build = WithTestMigration();
-  ASSERT_EQ(next_build.back().name, "0004_test_upgrade") << "update this test";
+  ASSERT_EQ(next_build.back().name, "0005_test_upgrade") << "update this test";
   std::unique_ptr<Connection> raw = RawConnection(path);
   ASSERT_NE(raw, nullptr);
   base::FakeClock clock(T0());
@@ -263,7 +263,7 @@ TEST(SqliteMigrationsTest, OldDatabaseIsUpgradedWithItsDataInPlace) {
   EXPECT_EQ(Column(*raw, "SELECT x FROM test_upgrade"), std::vector<std::string>{"2"});
   EXPECT_EQ(Column(*raw, "SELECT name FROM schema_migrations ORDER BY version"),
             (std::vector<std::string>{"0001_initial", "0002_compact_indexes", "0003_audit_chain",
-                                      "0004_test_upgrade"}));
+                                      "0004_audit_log", "0005_test_upgrade"}));
   // Applying again changes nothing.
   ASSERT_TRUE(sqlite_internal::ApplyMigrations(*raw, next_build, clock).ok());
   EXPECT_EQ(Column(*raw, "SELECT x FROM test_upgrade"), std::vector<std::string>{"2"});

@@ -58,11 +58,13 @@ absl::Status Reindex(Connection& conn, absl::string_view type, absl::string_view
 absl::StatusOr<ScanPage> ScanCurrent(Connection& conn, int64_t after_key, int64_t limit);
 absl::StatusOr<int64_t> CountCurrent(Connection& conn);
 absl::StatusOr<std::optional<std::string>> GetMeta(Connection& conn, absl::string_view key);
-// The audit chain (Store::ReadAuditLinks, Transaction::LastAuditLink / AppendAuditLink).
+// The audit log (audit_log.cc): Transaction::LastAuditLink / AppendAudit, Store::ReadAuditLog /
+// SearchAudit.
 absl::StatusOr<std::optional<AuditLink>> LastAuditLink(Connection& conn);
-absl::Status AppendAuditLink(Connection& conn, const AuditLink& link);
-absl::StatusOr<std::vector<AuditLinkRecord>> ReadAuditLinks(Connection& conn,
-                                                            int64_t after_sequence, int64_t limit);
+absl::Status AppendAudit(Connection& conn, const AuditRow& row);
+absl::StatusOr<std::vector<AuditRow>> ReadAuditLog(Connection& conn, int64_t after_sequence,
+                                                   int64_t limit);
+absl::StatusOr<AuditPage> SearchAudit(Connection& conn, const AuditQuery& query);
 absl::Status SetMeta(Connection& conn, absl::string_view key,
                      const std::optional<std::string>& value);
 

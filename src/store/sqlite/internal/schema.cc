@@ -198,10 +198,88 @@ CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain
   BEGIN SELECT RAISE(ABORT, 'the audit chain is append-only'); END;
 )sql";
 
+// The audit log as one append-only table of entries (the AuditEvent JSON, its chain link and the
+// facts it is searched by) plus a patient index, instead of AuditEvent resources with full
+// search indexes and a separate chain (0003): an entry is written for every request, so it must
+// cost a few B-tree inserts, not a resource's. Entries already written move over unchanged (their
+// stored JSON is what their hashes cover); the AuditEvent resources and their rows are removed.
+constexpr std::string_view k0004AuditLog = R"sql(
+CREATE TABLE audit_log (
+  sequence INTEGER PRIMARY KEY,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  id TEXT NOT NULL,
+  recorded INTEGER NOT NULL,
+  agent TEXT NOT NULL,
+  type_system TEXT NOT NULL,
+  type_code TEXT NOT NULL,
+  subtype_system TEXT NOT NULL,
+  subtype_code TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  event BLOB NOT NULL
+);
+CREATE UNIQUE INDEX audit_log_by_id ON audit_log (id);
+CREATE INDEX audit_log_by_agent ON audit_log (agent, sequence);
+CREATE INDEX audit_log_by_type ON audit_log (type_code, sequence);
+CREATE TABLE audit_patient (
+  patient TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  PRIMARY KEY (patient, sequence)
+) WITHOUT ROWID;
+
+INSERT INTO audit_log
+  SELECT a.sequence, a.prev_hash, a.hash, a.audit_id,
+         CAST(round((julianday(json_extract(v.content, '$.recorded')) - 2440587.5) * 86400000000)
+              AS INTEGER),
+         coalesce(json_extract(v.content, '$.agent[0].altId'),
+                  json_extract(v.content, '$.agent[0].who.identifier.value'), ''),
+         coalesce(json_extract(v.content, '$.type.system'), ''),
+         coalesce(json_extract(v.content, '$.type.code'), ''),
+         coalesce(json_extract(v.content, '$.subtype[0].system'), ''),
+         coalesce(json_extract(v.content, '$.subtype[0].code'), ''),
+         coalesce(json_extract(v.content, '$.action'), ''),
+         coalesce(json_extract(v.content, '$.outcome'), ''),
+         v.content
+  FROM audit_chain a
+  JOIN current_resources c ON c.type = 'AuditEvent' AND c.id = a.audit_id
+  JOIN resource_versions v ON v.rid = c.rid
+  ORDER BY a.sequence;
+INSERT OR IGNORE INTO audit_patient
+  SELECT substr(json_extract(e.value, '$.what.reference'), 9), l.sequence
+  FROM audit_log l, json_each(l.event, '$.entity') e
+  WHERE json_extract(e.value, '$.role.code') = '1'
+    AND json_extract(e.value, '$.what.reference') LIKE 'Patient/%';
+
+DELETE FROM idx_token WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_string WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_reference WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_date WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_number WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_quantity WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM idx_composite WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM resource_index_rows WHERE rkey IN (SELECT rkey FROM current_resources WHERE type = 'AuditEvent');
+DELETE FROM resource_versions WHERE type = 'AuditEvent';
+DELETE FROM current_resources WHERE type = 'AuditEvent';
+DROP TRIGGER audit_chain_no_update;
+DROP TRIGGER audit_chain_no_delete;
+DROP TABLE audit_chain;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_patient_no_update BEFORE UPDATE ON audit_patient
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_patient_no_delete BEFORE DELETE ON audit_patient
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "0001_initial", k0001Initial},
     {2, "0002_compact_indexes", k0002CompactIndexes},
     {3, "0003_audit_chain", k0003AuditChain},
+    {4, "0004_audit_log", k0004AuditLog},
 };
 
 constexpr absl::string_view kCreateMigrationsTable =
