@@ -68,6 +68,18 @@ CREATE TABLE sessions(
 ) WITHOUT ROWID;
 CREATE INDEX sessions_by_login ON sessions(login);
 )sql"},
+    {3, "0003_oidc_links", R"sql(
+-- OpenID Connect identities linked to staff accounts (access/account_store.h LinkOidc): an
+-- identity provider's (issuer, subject) signs in as exactly one login.
+CREATE TABLE oidc_links(
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  login TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  PRIMARY KEY(issuer, subject)
+) WITHOUT ROWID;
+CREATE INDEX oidc_links_by_login ON oidc_links(login);
+)sql"},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 #include <system_error>
@@ -435,6 +436,75 @@ absl::Status AccountStore::SetPassword(std::string_view login, std::string_view 
   TC_ASSIGN_OR_RETURN(int64_t changed, Changes(*conn_));
   if (changed == 0) return NoSuchUser(login);
   return EndSessionsOf(*conn_, login);
+}
+
+absl::Status AccountStore::LinkOidc(std::string_view login, std::string_view issuer,
+                                    std::string_view subject) {
+  if (!(issuer.starts_with("https://") || issuer.starts_with("http://")) || issuer.size() > 1024) {
+    return absl::InvalidArgumentError("the issuer must be the identity provider's https:// URL");
+  }
+  if (subject.empty() || subject.size() > 255 ||
+      std::any_of(subject.begin(), subject.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+    return absl::InvalidArgumentError(
+        "the subject must be 1 to 255 characters without control characters");
+  }
+  absl::MutexLock lock(&mu_);
+  TC_ASSIGN_OR_RETURN(bool exists, UserExists(*conn_, login));
+  if (!exists) return NoSuchUser(login);
+  return InTransaction(*conn_, [&]() -> absl::Status {
+    TC_ASSIGN_OR_RETURN(
+        Statement find,
+        conn_->Prepare("SELECT login FROM oidc_links WHERE issuer = ?1 AND subject = ?2"));
+    find.BindText(1, Absl(issuer));
+    find.BindText(2, Absl(subject));
+    TC_ASSIGN_OR_RETURN(bool row, find.Step());
+    if (row) {
+      if (find.ColumnText(0) == Absl(login)) return absl::OkStatus();
+      return absl::AlreadyExistsError(
+          absl::StrCat("this identity is already linked to login \"", find.ColumnText(0), "\""));
+    }
+    TC_ASSIGN_OR_RETURN(Statement st,
+                        conn_->Prepare("INSERT INTO oidc_links(issuer, subject, login, created) "
+                                       "VALUES(?1, ?2, ?3, ?4)"));
+    st.BindText(1, Absl(issuer));
+    st.BindText(2, Absl(subject));
+    st.BindText(3, Absl(login));
+    st.BindInt64(4, Micros(clock_.Now()));
+    return st.Run();
+  });
+}
+
+absl::Status AccountStore::UnlinkOidc(std::string_view issuer, std::string_view subject) {
+  absl::MutexLock lock(&mu_);
+  TC_ASSIGN_OR_RETURN(Statement st,
+                      conn_->Prepare("DELETE FROM oidc_links WHERE issuer = ?1 AND subject = ?2"));
+  st.BindText(1, Absl(issuer));
+  st.BindText(2, Absl(subject));
+  TC_RETURN_IF_ERROR(st.Run());
+  TC_ASSIGN_OR_RETURN(int64_t changed, Changes(*conn_));
+  if (changed == 0) return absl::NotFoundError("no such OpenID Connect link");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserAccount> AccountStore::CheckOidcLogin(std::string_view issuer,
+                                                         std::string_view subject) const {
+  absl::MutexLock lock(&mu_);
+  TC_ASSIGN_OR_RETURN(
+      Statement st,
+      conn_->Prepare("SELECT login FROM oidc_links WHERE issuer = ?1 AND subject = ?2"));
+  st.BindText(1, Absl(issuer));
+  st.BindText(2, Absl(subject));
+  TC_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return absl::NotFoundError("no account is linked to this identity");
+  const std::string login(st.ColumnText(0));
+  TC_ASSIGN_OR_RETURN(std::optional<UserAccount> user, SelectUser(*conn_, login));
+  if (!user.has_value()) return absl::NotFoundError("no account is linked to this identity");
+  if (user->disabled) return absl::PermissionDeniedError("account disabled");
+  if (user->locked_until.has_value() && *user->locked_until > clock_.Now()) {
+    return LockedError(*user->locked_until);
+  }
+  return *std::move(user);
 }
 
 absl::StatusOr<std::string> AccountStore::DummyHash() {

@@ -159,6 +159,25 @@ class AccountStore {
   // PermissionDenied while locked; InvalidArgument for a code that is not 6 digits.
   absl::Status CheckTotp(std::string_view login, std::string_view code);
 
+  // ---- OpenID Connect (issue 4, "Identity" 1) -------------------------------------------------
+
+  // Links the identity provider's (issuer, subject) — the ID token's "iss" and "sub" — to
+  // `login`, so that an OpenID Connect sign-in with that identity signs in as that account. A
+  // login may have several identities; an identity belongs to one login. NotFound for an
+  // unknown login; AlreadyExists when the identity is linked to another login (linking it to the
+  // same login again is OK); InvalidArgument when the issuer is not an https:// or http:// URL
+  // or the subject is empty, longer than 255 bytes or has control characters.
+  absl::Status LinkOidc(std::string_view login, std::string_view issuer, std::string_view subject);
+  // Removes a link; NotFound when there was none.
+  absl::Status UnlinkOidc(std::string_view issuer, std::string_view subject);
+  // The account an OpenID Connect identity signs in as, for the web sign-in:
+  //   NotFound("no account is linked to this identity") — not linked;
+  //   PermissionDenied("account disabled") — the linked account is disabled;
+  //   PermissionDenied("account locked until <RFC 3339 time>") — locked by password failures.
+  // Neither counts as a failed password login nor clears the count.
+  absl::StatusOr<UserAccount> CheckOidcLogin(std::string_view issuer,
+                                             std::string_view subject) const;
+
   // ---- API clients ---------------------------------------------------------------------------
 
   // Registers `client` (`created` is now). AlreadyExists; InvalidArgument for a bad client id,

@@ -121,6 +121,36 @@ TEST_F(AccountStoreTest, AddListGet) {
   EXPECT_EQ(store_->GetUser("nobody").status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(AccountStoreTest, OidcLinks) {
+  constexpr char kIssuer[] = "https://idp.example.nhs.uk";
+  ASSERT_TRUE(store_->AddUser(Nurse("jsmith"), kPassword).ok());
+  ASSERT_TRUE(store_->AddUser(Nurse("other"), kPassword).ok());
+  EXPECT_EQ(store_->CheckOidcLogin(kIssuer, "s-1").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->LinkOidc("nobody", kIssuer, "s-1").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->LinkOidc("jsmith", "idp.example", "s-1").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->LinkOidc("jsmith", kIssuer, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->LinkOidc("jsmith", kIssuer, "a\nb").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store_->LinkOidc("jsmith", kIssuer, "s-1").ok());
+  EXPECT_TRUE(store_->LinkOidc("jsmith", kIssuer, "s-1").ok()) << "idempotent";
+  EXPECT_EQ(store_->LinkOidc("other", kIssuer, "s-1").code(), StatusCode::kAlreadyExists);
+  absl::StatusOr<UserAccount> user = store_->CheckOidcLogin(kIssuer, "s-1");
+  ASSERT_TRUE(user.ok()) << user.status();
+  EXPECT_EQ(user->login, "jsmith");
+  // The same subject at another issuer is another identity.
+  EXPECT_EQ(store_->CheckOidcLogin("https://evil.example", "s-1").status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(store_->SetDisabled("jsmith", true).ok());
+  EXPECT_EQ(store_->CheckOidcLogin(kIssuer, "s-1").status().code(), StatusCode::kPermissionDenied);
+  ASSERT_TRUE(store_->SetDisabled("jsmith", false).ok());
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(store_->CheckPassword("jsmith", "wrong").ok());
+  absl::Status locked = store_->CheckOidcLogin(kIssuer, "s-1").status();
+  EXPECT_EQ(locked.code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(locked.message().find("locked until"), absl::string_view::npos) << locked;
+  ASSERT_TRUE(store_->UnlinkOidc(kIssuer, "s-1").ok());
+  EXPECT_EQ(store_->UnlinkOidc(kIssuer, "s-1").code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CheckOidcLogin(kIssuer, "s-1").status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(AccountStoreTest, DuplicateLogin) {
   ASSERT_TRUE(store_->AddUser(Nurse(), kPassword).ok());
   absl::Status again = store_->AddUser(Nurse(), kOtherPassword);

@@ -23,6 +23,11 @@ constexpr size_t kMinHs256SecretBytes = 32;
 using MdCtxPtr = OpensslPtr<EVP_MD_CTX, EVP_MD_CTX_free>;
 using EcdsaSigPtr = OpensslPtr<ECDSA_SIG, ECDSA_SIG_free>;
 
+bool IsRsa(JwsAlg alg) { return alg == JwsAlg::kRS256 || alg == JwsAlg::kRS384; }
+
+// The digest of an asymmetric algorithm.
+const EVP_MD* Digest(JwsAlg alg) { return alg == JwsAlg::kRS256 ? EVP_sha256() : EVP_sha384(); }
+
 absl::Status Reject(std::string_view why) {
   return absl::UnauthenticatedError(std::string("token rejected: ").append(why));
 }
@@ -36,7 +41,7 @@ absl::Status CheckKey(const JwsKey& key) {
     return absl::OkStatus();
   }
   TC_ASSIGN_OR_RETURN(KeyType type, KeyTypeOf(key.pkey.get()));
-  if ((key.alg == JwsAlg::kRS384) != (type == KeyType::kRsa)) {
+  if (IsRsa(key.alg) != (type == KeyType::kRsa)) {
     return absl::InvalidArgumentError("key type does not match the JWS algorithm");
   }
   if (type == KeyType::kRsa && EVP_PKEY_get_bits(key.pkey.get()) < 2048) {
@@ -86,7 +91,7 @@ absl::StatusOr<std::string> Sign(const JwsKey& key, std::string_view input) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t len = 0;
   if (ctx == nullptr ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.pkey.get()) != 1 ||
+      EVP_DigestSignInit(ctx.get(), nullptr, Digest(key.alg), nullptr, key.pkey.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
                      input.size()) != 1) {
     return absl::InvalidArgumentError("cannot sign with this key (is it a private key?)");
@@ -114,7 +119,7 @@ bool Verify(const JwsKey& key, std::string_view input, std::string_view signatur
   }
   MdCtxPtr ctx(EVP_MD_CTX_new());
   return ctx != nullptr &&
-         EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, key.pkey.get()) == 1 &&
+         EVP_DigestVerifyInit(ctx.get(), nullptr, Digest(key.alg), nullptr, key.pkey.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                           signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
                           input.size()) == 1;
@@ -134,6 +139,8 @@ absl::StatusOr<fhir::Value> DecodeObject(std::string_view segment, std::string_v
 
 std::string_view JwsAlgName(JwsAlg alg) {
   switch (alg) {
+    case JwsAlg::kRS256:
+      return "RS256";
     case JwsAlg::kRS384:
       return "RS384";
     case JwsAlg::kES384:

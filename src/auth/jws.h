@@ -1,7 +1,9 @@
 // File: auth/jws.h
 //
-// Compact JWS (RFC 7515) signing and verification for JWTs (RFC 7519), with exactly three
+// Compact JWS (RFC 7515) signing and verification for JWTs (RFC 7519), with exactly four
 // algorithms (RFC 7518 §3):
+//   * RS256 — RSASSA-PKCS1-v1_5 with SHA-256 (OpenID Connect ID tokens: the algorithm every
+//     OpenID provider must support);
 //   * RS384 — RSASSA-PKCS1-v1_5 with SHA-384 (SMART Backend Services client assertions);
 //   * ES384 — ECDSA P-384 with SHA-384; the signature is the raw 96-byte R || S (RFC 7518 §3.4),
 //     converted from/to OpenSSL's DER form here;
@@ -30,24 +32,24 @@
 
 namespace tc::auth {
 
-enum class JwsAlg { kRS384, kES384, kHS256 };
+enum class JwsAlg { kRS256, kRS384, kES384, kHS256 };
 
-// "RS384", "ES384", "HS256".
+// "RS256", "RS384", "ES384", "HS256".
 std::string_view JwsAlgName(JwsAlg alg);
 
 // A key for one algorithm: an EVP_PKEY (private for signing, public or private for verifying)
-// for RS384/ES384, or a secret of at least 32 bytes for HS256.
+// for RS256/RS384/ES384, or a secret of at least 32 bytes for HS256.
 struct JwsKey {
   JwsAlg alg = JwsAlg::kHS256;
   std::string kid;     // written to / matched against the header "kid" when non-empty
-  PkeyPtr pkey;        // RS384 (RSA >= 2048 bits), ES384 (EC P-384)
+  PkeyPtr pkey;        // RS256/RS384 (RSA >= 2048 bits), ES384 (EC P-384)
   std::string secret;  // HS256
 
   static JwsKey Hs256(std::string secret, std::string kid = "");
   static JwsKey Asymmetric(JwsAlg alg, PkeyPtr pkey, std::string kid = "");
 };
 
-// A key from a parsed JWK, for `alg` (RS384 needs an RSA key, ES384 an EC P-384 key).
+// A key from a parsed JWK, for `alg` (RS256 and RS384 need an RSA key, ES384 an EC P-384 key).
 // InvalidArgument when the key type does not fit, or the JWK restricts itself to another "alg"
 // or to a "use" other than "sig".
 absl::StatusOr<JwsKey> JwsKeyFromJwk(const Jwk& jwk, JwsAlg alg);

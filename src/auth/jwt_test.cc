@@ -48,6 +48,21 @@ constexpr char kPythonRsaJws[] =
     "YetmTWV5p5cvO-Z2D8-bmHN5hTU-acGvyHOgn4xNXDLeSGSfQ5jLraYd1KjrrVMj-hiFVTsTvItx2ew-SsnP"
     "nDq8hbkCDg9ETGbECrZxzfwF18TPFngF5lNHMz5LxPosUVuJv6lrfQNfbNzM17MXEiitymw";
 
+// RS256: a key made with `openssl genrsa 2048` and a token signed with `openssl dgst -sha256
+// -sign` over a hand-built signing input (not by this code).
+constexpr char kOpensslRsaJwk[] =
+    "{\"kty\": \"RSA\", \"kid\": \"ossl-rsa\", \"n\": "
+    "\"7Ii9mxzm4oTZcFpmknsVXY4wTiok1j1RLjovcCoV-BHAYqw1x9GY-jcm4J8jTKEofdscwuLNPbBwljp5El1DVYy7ki"
+    "ByhJPV5h64uOhLKAGqXsAEK8Q2tclcQx7Q1oznKCVTUkT8xu1bChgVBU6nb8V0hK7pRgBs3TljZWfVwhvWqejBLH1ASx"
+    "yByhvw33Nmq9-qKajfBP2wq9-p9kuTrdwFIksD8d2ehOrNvWdoRcrlNH3HTUoVwg8DawEXdn0jbfoL5cxdz74qfTPfBu"
+    "07sDDBgZnNC4ZBuca8yefqd0pr3AmfggEDt63XAsUX1ojzYDYfCOx30jvmMizGnoeYDw\", \"e\": \"AQAB\"}";
+constexpr char kOpensslRs256Jws[] =
+    "eyJhbGciOiJSUzI1NiIsImtpZCI6Im9zc2wtcnNhIiwidHlwIjoiSldUIn0.eyJpc3MiOiJvcGVuc3NsLWNsaSIsImF1"
+    "ZCI6InRjIiwibiI6MX0.StOkiYSUhvWRF-3JnsmBinVRB7amU-SGeLbsBguy3PIeotA2p9__fEUw1upeUyWgAiDKVhdkA"
+    "JXa1ouT1asoKCyr0ssi33qVj4QJOXBdVvmgNP3ZFHu1KfMPrfB0B8WyKLkmG8QVUwMQQ1r7YQ_gPNp7kpZalcdEVh5q3h"
+    "gB_lgVwuXQP2sLQg2OdyzdSgunD-TEISKcyjUoWabYgC9ikJ7BXqF7mLFbs8LLPLHkF9ExR10O4Iyxa56_XGwHkYMWbcP"
+    "Bw4kFHbBdmgzR0bvy_A3kc2IfZe6yYRj6A0P3gIxQlG6mvhVjc5XvVZZF0dkEplPEQOuWAbsBQsGjuN4gLw";
+
 fhir::Value Claims(std::string_view json) { return fhir::ParseJson(json).value(); }
 
 std::string Jwks(std::string_view jwk) {
@@ -107,12 +122,29 @@ TEST(JwsTest, VerifiesTokensMadeByAnotherImplementation) {
   EXPECT_EQ(Base64UrlDecode(Segment(kPythonEcJws, 2))->size(), 96u);
 }
 
+TEST(JwsTest, Rs256TokenMadeByOpensslVerifiesAndIsBoundToItsAlgorithm) {
+  Jwk jwk = ParseJwks(Jwks(kOpensslRsaJwk)).value().at(0);
+  std::vector<JwsKey> rs256 = {JwsKeyFromJwk(jwk, JwsAlg::kRS256).value()};
+  absl::StatusOr<VerifiedJwt> jwt = VerifyJwt(kOpensslRs256Jws, rs256);
+  ASSERT_TRUE(jwt.ok()) << jwt.status();
+  EXPECT_EQ(jwt->claims.GetString("iss"), "openssl-cli");
+  // The same RSA key configured for RS384 does not accept an RS256 token, nor the reverse.
+  std::vector<JwsKey> rs384 = {JwsKeyFromJwk(jwk, JwsAlg::kRS384).value()};
+  EXPECT_EQ(VerifyJwt(kOpensslRs256Jws, rs384).status().code(), absl::StatusCode::kUnauthenticated);
+  std::string relabelled = WithSegment(
+      kOpensslRs256Jws, 0, Base64UrlEncode(R"({"alg":"RS384","kid":"ossl-rsa","typ":"JWT"})"));
+  EXPECT_FALSE(VerifyJwt(relabelled, rs384).ok());
+  jwk.alg = "RS384";
+  EXPECT_FALSE(JwsKeyFromJwk(jwk, JwsAlg::kRS256).ok());
+}
+
 class JwsRoundTripTest : public testing::TestWithParam<JwsAlg> {
  protected:
   void SetUp() override {
     switch (GetParam()) {
+      case JwsAlg::kRS256:
       case JwsAlg::kRS384:
-        signer_ = JwsKey::Asymmetric(JwsAlg::kRS384, GenerateRsaKey(2048).value(), "k1");
+        signer_ = JwsKey::Asymmetric(GetParam(), GenerateRsaKey(2048).value(), "k1");
         break;
       case JwsAlg::kES384:
         signer_ = JwsKey::Asymmetric(JwsAlg::kES384, GenerateEcP384Key().value(), "k1");
@@ -177,7 +209,8 @@ TEST_P(JwsRoundTripTest, KeyIdMustMatchWhenPresent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Algorithms, JwsRoundTripTest,
-                         testing::Values(JwsAlg::kRS384, JwsAlg::kES384, JwsAlg::kHS256),
+                         testing::Values(JwsAlg::kRS256, JwsAlg::kRS384, JwsAlg::kES384,
+                                         JwsAlg::kHS256),
                          [](const testing::TestParamInfo<JwsAlg>& info) {
                            return std::string(JwsAlgName(info.param));
                          });

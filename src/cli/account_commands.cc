@@ -240,6 +240,22 @@ void AddAccountCommands(CLI::App& app, AccountCommands& cmds, std::string& data_
   cmds.user_role->add_option("--establishment", cmds.establishments,
                              "Establishment code (repeat for several; none clears them)");
 
+  cmds.user_link_oidc = cmds.user->add_subcommand(
+      "link-oidc", "Let an OpenID Connect identity (issuer + subject) sign in as this account");
+  data(cmds.user_link_oidc);
+  cmds.user_link_oidc->add_option("login", cmds.login, "Login")->required();
+  cmds.user_link_oidc
+      ->add_option("--issuer", cmds.oidc_issuer, "The identity provider's issuer URL")
+      ->required();
+  cmds.user_link_oidc
+      ->add_option("--subject", cmds.oidc_subject, "The user's subject (\"sub\") at that provider")
+      ->required();
+  cmds.user_unlink_oidc = cmds.user->add_subcommand(
+      "unlink-oidc", "Remove an OpenID Connect identity's link to its account");
+  data(cmds.user_unlink_oidc);
+  cmds.user_unlink_oidc->add_option("--issuer", cmds.oidc_issuer, "Issuer URL")->required();
+  cmds.user_unlink_oidc->add_option("--subject", cmds.oidc_subject, "Subject")->required();
+
   cmds.client = app.add_subcommand("client", "Manage API clients (SMART Backend Services)");
   cmds.client->require_subcommand(1);
 
@@ -282,6 +298,19 @@ std::optional<int> RunAccountCommands(const AccountCommands& cmds, const std::st
   if (cmds.user_disable->parsed()) return UserSetDisabled(cmds, store, true, out, err);
   if (cmds.user_enable->parsed()) return UserSetDisabled(cmds, store, false, out, err);
   if (cmds.user_role->parsed()) return UserRole(cmds, store, out, err);
+  if (cmds.user_link_oidc->parsed()) {
+    absl::Status s = store.LinkOidc(cmds.login, cmds.oidc_issuer, cmds.oidc_subject);
+    if (!s.ok()) return Fail(err, s);
+    out << "linked " << cmds.oidc_issuer << " subject " << cmds.oidc_subject << " to user "
+        << cmds.login << "\n";
+    return 0;
+  }
+  if (cmds.user_unlink_oidc->parsed()) {
+    absl::Status s = store.UnlinkOidc(cmds.oidc_issuer, cmds.oidc_subject);
+    if (!s.ok()) return Fail(err, s);
+    out << "unlinked " << cmds.oidc_issuer << " subject " << cmds.oidc_subject << "\n";
+    return 0;
+  }
   if (cmds.client_add->parsed()) return ClientAdd(cmds, store, out, err);
   if (cmds.client_list->parsed()) return ClientList(store, out, err);
   return Fail(err, "no subcommand given");

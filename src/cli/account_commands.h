@@ -11,6 +11,9 @@
 //   throughcare user list                       login, name, role, establishments, state
 //   throughcare user disable LOGIN | user enable LOGIN
 //   throughcare user role LOGIN ROLE [--establishment CODE]...
+//   throughcare user link-oidc LOGIN --issuer URL --subject SUB
+//       an OpenID Connect identity (the ID token's "iss" and "sub") signs in as LOGIN
+//   throughcare user unlink-oidc --issuer URL --subject SUB
 //   throughcare client add --client-id ID --name N --jwks FILE --scope "system/Patient.rs ..."
 //       [--establishment CODE]...
 //   throughcare client list
@@ -42,6 +45,8 @@ struct AccountCommands {
   CLI::App* user_disable = nullptr;
   CLI::App* user_enable = nullptr;
   CLI::App* user_role = nullptr;
+  CLI::App* user_link_oidc = nullptr;
+  CLI::App* user_unlink_oidc = nullptr;
   CLI::App* client = nullptr;
   CLI::App* client_add = nullptr;
   CLI::App* client_list = nullptr;
@@ -53,7 +58,9 @@ struct AccountCommands {
   bool password_stdin = false;
   std::string client_id;
   std::string jwks_file;
-  std::vector<std::string> scopes;  // --scope may be repeated; the values are joined by spaces
+  std::vector<std::string> scopes;
+  std::string oidc_issuer;
+  std::string oidc_subject;  // --scope may be repeated; the values are joined by spaces
 };
 
 // Registers `user` and `client` with their subcommands on `app`. `cmds` and `data_dir` must

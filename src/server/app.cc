@@ -56,12 +56,29 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->fhir_api_ = std::make_unique<rest::FhirApi>(*app->repository_, *app->definitions_, fo);
   TC_ASSIGN_OR_RETURN(app->sessions_, access::SessionStore::Open(options.data_dir + "/access.db",
                                                                  app->clock_, app->random_));
+  if (!options.oidc_issuer.empty()) {
+    http::HttpClientOptions ho;
+    ho.ca_file = options.oidc_ca_file;
+    TC_ASSIGN_OR_RETURN(app->http_client_, http::NewHttpClient(ho));
+    access::OidcConfig oc;
+    oc.issuer = options.oidc_issuer;
+    oc.client_id = options.oidc_client_id;
+    oc.client_secret = options.oidc_client_secret;
+    oc.client_auth = options.oidc_client_auth;
+    oc.display_name = options.oidc_name;
+    std::string root = TokenUrlFor(base_url, options.base_path);
+    root.resize(root.size() - kTokenPath.size());
+    oc.redirect_uri = root + "/login/oidc/callback";
+    TC_ASSIGN_OR_RETURN(
+        app->oidc_, access::OidcRelyingParty::Create(std::move(oc), *app->http_client_, app->clock_,
+                                                     app->random_));
+  }
   web::WebAppOptions wo;
   wo.secure_cookies = options.secure_cookies;
   wo.fhir_base_path = options.base_path;
   app->web_app_ = std::make_unique<web::WebApp>(
       web::WebDeps{*app->accounts_, *app->sessions_, *app->access_, *app->repository_,
-                   *app->audit_log_, app->clock_, app->random_},
+                   *app->audit_log_, app->clock_, app->random_, app->oidc_.get()},
       keys.secret, wo);
   return app;
 }

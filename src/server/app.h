@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "access/access_control.h"
 #include "access/account_store.h"
+#include "access/oidc.h"
 #include "access/token_endpoint.h"
 #include "audit/audit_log.h"
 #include "base/clock.h"
@@ -22,6 +23,7 @@
 #include "engine/reindex.h"
 #include "engine/repository.h"
 #include "fhir/definitions.h"
+#include "http/client.h"
 #include "http/message.h"
 #include "rest/fhir_api.h"
 #include "store/store.h"
@@ -50,6 +52,14 @@ struct AppOptions {
   absl::Duration backend_token_lifetime = absl::Minutes(5);
   // Web session cookies carry Secure (set when serving TLS).
   bool secure_cookies = false;
+  // OpenID Connect sign-in for staff (access/oidc.h); off when `oidc_issuer` is empty. The
+  // redirect URI is <root of base_url>/login/oidc/callback.
+  std::string oidc_issuer;
+  std::string oidc_client_id;
+  std::string oidc_client_secret;  // never logged
+  std::string oidc_name = "your organisation";
+  access::OidcClientAuth oidc_client_auth = access::OidcClientAuth::kClientSecretBasic;
+  std::string oidc_ca_file;  // PEM trust anchors for the provider; "" = the system store
 };
 
 class App {
@@ -90,6 +100,8 @@ class App {
   std::unique_ptr<access::TokenEndpoint> token_endpoint_;
   std::unique_ptr<rest::FhirApi> fhir_api_;
   std::unique_ptr<access::SessionStore> sessions_;
+  std::unique_ptr<http::HttpClient> http_client_;  // outbound (the OpenID provider)
+  std::unique_ptr<access::OidcRelyingParty> oidc_;
   std::unique_ptr<web::WebApp> web_app_;
 };
 

@@ -1,7 +1,11 @@
 // throughcare: the one binary (DESIGN.md). Subcommands:
 //   serve  --data DIR --port N [--base-url URL] [--tls-cert FILE --tls-key FILE]
+//          [--oidc-issuer URL --oidc-client-id ID --oidc-client-secret-file FILE
+//           [--oidc-name NAME] [--oidc-client-auth basic|post] [--oidc-ca-file PEM]]
 //                                                  run the FHIR server (SIGTERM: graceful stop);
-//                                                  with a certificate, HTTPS only
+//                                                  with a certificate, HTTPS only; with an
+//                                                  issuer, staff may sign in with that OpenID
+//                                                  provider (accounts linked by `user link-oidc`)
 //   demo   --data DIR --patients N --seed S         load a synthetic detained population
 //   reindex --data DIR [--all]                     rebuild the search index in the foreground
 //   token  --data DIR --role ROLE [--establishment CODE]... [--ttl 10m] [--scope S]
@@ -9,13 +13,17 @@
 //   audit verify --data DIR                        check the audit trail's hash chain
 //   user add|list|disable|enable|role, client add|list   accounts (cli/account_commands.h)
 // Flags fall back to THROUGHCARE_DATA / THROUGHCARE_PORT / THROUGHCARE_ADDRESS /
-// THROUGHCARE_BASE_URL / THROUGHCARE_TLS_CERT / THROUGHCARE_TLS_KEY.
+// THROUGHCARE_BASE_URL / THROUGHCARE_TLS_CERT / THROUGHCARE_TLS_KEY / THROUGHCARE_OIDC_ISSUER /
+// THROUGHCARE_OIDC_CLIENT_ID / THROUGHCARE_OIDC_CLIENT_SECRET_FILE / THROUGHCARE_OIDC_NAME /
+// THROUGHCARE_OIDC_CLIENT_AUTH / THROUGHCARE_OIDC_CA_FILE.
 #include <signal.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -46,9 +54,51 @@ struct TlsFiles {
   std::string private_key;
 };
 
+// OpenID Connect settings from the flags (the secret is read from a file, never a flag value).
+struct OidcFlags {
+  std::string issuer;
+  std::string client_id;
+  std::string client_secret_file;
+  std::string name;
+  std::string client_auth;
+  std::string ca_file;
+};
+
+// Fills the OpenID Connect part of `ao` from `flags` (nothing when no issuer is given).
+absl::Status ApplyOidcFlags(const OidcFlags& flags, tc::server::AppOptions& ao) {
+  if (flags.issuer.empty()) return absl::OkStatus();
+  if (flags.client_id.empty() || flags.client_secret_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc-issuer needs --oidc-client-id and --oidc-client-secret-file");
+  }
+  std::ifstream in(flags.client_secret_file);
+  std::stringstream secret;
+  secret << in.rdbuf();
+  std::string value = secret.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r' || value.back() == ' ')) {
+    value.pop_back();
+  }
+  if (!in || value.empty()) {
+    return absl::InvalidArgumentError("cannot read the OpenID Connect client secret from " +
+                                      flags.client_secret_file);
+  }
+  if (flags.client_auth != "basic" && flags.client_auth != "post") {
+    return absl::InvalidArgumentError("--oidc-client-auth must be basic or post");
+  }
+  ao.oidc_issuer = flags.issuer;
+  ao.oidc_client_id = flags.client_id;
+  ao.oidc_client_secret = value;
+  if (!flags.name.empty()) ao.oidc_name = flags.name;
+  ao.oidc_client_auth = flags.client_auth == "post"
+                            ? tc::access::OidcClientAuth::kClientSecretPost
+                            : tc::access::OidcClientAuth::kClientSecretBasic;
+  ao.oidc_ca_file = flags.ca_file;
+  return absl::OkStatus();
+}
+
 int Serve(const std::string& data, int port, const std::string& address,
           const std::string& base_url_flag, bool demo_if_empty, bool no_access_control,
-          const TlsFiles& tls) {
+          const TlsFiles& tls, const OidcFlags& oidc) {
   if (tls.certificate.empty() != tls.private_key.empty()) {
     return Fail(absl::InvalidArgumentError("--tls-cert and --tls-key must be given together"));
   }
@@ -65,6 +115,7 @@ int Serve(const std::string& data, int port, const std::string& address,
   ao.base_url = base_url_flag;
   ao.access_control = !no_access_control;
   ao.secure_cookies = !tls.certificate.empty();
+  if (absl::Status s = ApplyOidcFlags(oidc, ao); !s.ok()) return Fail(s);
   if (no_access_control) {
     std::cerr << "WARNING: access control and audit are OFF (--no-access-control): anyone who "
                  "can reach this port can read and change every record. Benchmarks only."
@@ -164,6 +215,23 @@ int main(int argc, char** argv) {
   serve->add_option("--tls-cert", tls.certificate,
                     "PEM certificate chain (leaf first): serve HTTPS only (with --tls-key)");
   serve->add_option("--tls-key", tls.private_key, "PEM private key (unencrypted) of --tls-cert");
+  OidcFlags oidc{EnvOr("THROUGHCARE_OIDC_ISSUER", ""),
+                 EnvOr("THROUGHCARE_OIDC_CLIENT_ID", ""),
+                 EnvOr("THROUGHCARE_OIDC_CLIENT_SECRET_FILE", ""),
+                 EnvOr("THROUGHCARE_OIDC_NAME", ""),
+                 EnvOr("THROUGHCARE_OIDC_CLIENT_AUTH", "basic"),
+                 EnvOr("THROUGHCARE_OIDC_CA_FILE", "")};
+  serve->add_option("--oidc-issuer", oidc.issuer,
+                    "OpenID Connect: the identity provider's issuer URL (enables IdP sign-in)");
+  serve->add_option("--oidc-client-id", oidc.client_id, "OpenID Connect: this server's client id");
+  serve->add_option("--oidc-client-secret-file", oidc.client_secret_file,
+                    "OpenID Connect: file holding the client secret");
+  serve->add_option("--oidc-name", oidc.name,
+                    "OpenID Connect: the provider's name on the button, e.g. \"NHS CIS2\"");
+  serve->add_option("--oidc-client-auth", oidc.client_auth,
+                    "OpenID Connect: client authentication at the token endpoint, basic or post");
+  serve->add_option("--oidc-ca-file", oidc.ca_file,
+                    "OpenID Connect: PEM certificates to trust for the provider (default: system)");
   bool no_access_control = false;
   serve->add_flag("--no-access-control", no_access_control,
                   "Serve without authentication, policy or audit (benchmarks only)");
@@ -249,7 +317,7 @@ int main(int argc, char** argv) {
 
   if (serve->parsed()) {
     if (port < 0 || port > 65535) return Fail(absl::InvalidArgumentError("--port out of range"));
-    return Serve(data, port, address, base_url, demo_if_empty, no_access_control, tls);
+    return Serve(data, port, address, base_url, demo_if_empty, no_access_control, tls, oidc);
   }
   if (reindex->parsed()) {
     tc::server::AppOptions ao;

@@ -30,7 +30,8 @@ std::optional<std::string> CookieValue(std::string_view cookie_header, std::stri
 
 std::string SetCookie(std::string_view name, std::string_view value, const CookieOptions& options) {
   std::string out;
-  out.append(name).append("=").append(value).append("; Path=/; HttpOnly; SameSite=Strict");
+  out.append(name).append("=").append(value).append("; Path=/; HttpOnly; SameSite=");
+  out.append(options.lax ? "Lax" : "Strict");
   if (options.secure) out.append("; Secure");
   if (options.max_age) {
     out.append("; Max-Age=").append(std::to_string(absl::ToInt64Seconds(*options.max_age)));

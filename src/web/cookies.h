@@ -1,7 +1,8 @@
 // File: web/cookies.h
 //
 // HTTP cookies for the web UI (RFC 6265): reading one cookie from a request's Cookie header, and
-// the Set-Cookie value for the session cookie — always HttpOnly, SameSite=Strict and Path=/,
+// the Set-Cookie value for the session cookie — always HttpOnly, SameSite=Strict (Lax on request)
+// and Path=/,
 // Secure when the server speaks TLS — or for clearing it.
 // Pure; thread-safe.
 #pragma once
@@ -22,9 +23,12 @@ struct CookieOptions {
   bool secure = false;  // add Secure (HTTPS deployments)
   // Max-Age; nullopt for a browser-session cookie (the server's own timeouts end the session).
   std::optional<absl::Duration> max_age;
+  // SameSite=Lax instead of Strict: only for the OpenID Connect pre-session cookie, which must
+  // come back on the identity provider's cross-site redirect to the callback (a top-level GET).
+  bool lax = false;
 };
 
-// "name=value; Path=/; HttpOnly; SameSite=Strict[; Secure][; Max-Age=N]".
+// "name=value; Path=/; HttpOnly; SameSite=Strict|Lax[; Secure][; Max-Age=N]".
 // REQUIRES: name and value are cookie tokens (no spaces, ';', ',' or quotes).
 std::string SetCookie(std::string_view name, std::string_view value, const CookieOptions& options);
 

@@ -20,6 +20,9 @@ TEST(CookiesTest, SessionCookieFlags) {
             "tc_session=v; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=60");
   EXPECT_EQ(ClearCookie("tc_session", false),
             "tc_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+  // Only on request (the OpenID Connect pre-session cookie) is it Lax.
+  EXPECT_EQ(SetCookie("tc_oidc", "v", {false, absl::Minutes(10), true}),
+            "tc_oidc=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=600");
 }
 
 }  // namespace

@@ -177,9 +177,10 @@ WebApp::WebApp(WebDeps deps, std::string csrf_secret, WebAppOptions options)
 
 bool WebApp::Owns(const http::Request& request) const {
   const std::string& p = request.path;
-  return p == "/" || p == "/login" || p == "/login/totp" || p == "/account/password" ||
-         p == "/logout" || p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" ||
-         p == "/patients" || absl::StartsWith(p, "/patients/");
+  return p == "/" || p == "/login" || p == "/login/totp" || p == "/login/oidc" ||
+         p == "/login/oidc/callback" || p == "/account/password" || p == "/logout" ||
+         p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" || p == "/patients" ||
+         absl::StartsWith(p, "/patients/");
 }
 
 http::Response WebApp::Redirect(std::string_view location) const {
@@ -283,6 +284,13 @@ http::Response WebApp::Handle(const http::Request& request) {
     }
   }
   if (path == "/login") return post ? LoginSubmit(request) : LoginForm(request, "", "");
+  if (path == "/login/oidc" || path == "/login/oidc/callback") {
+    if (deps_.oidc == nullptr || !get) {
+      Context none;
+      return Page(none, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
+    }
+    return path == "/login/oidc" ? OidcStart(request) : OidcCallback(request);
+  }
   if (path == "/") {
     if (ctx.active()) return Home(ctx);
     if (ctx.session) {
@@ -335,6 +343,13 @@ http::Response WebApp::LoginForm(const http::Request& request, std::string_view 
   const std::string token = RandomToken(deps_.random);
   std::string main = "<h1 class=\"nhsuk-heading-l\">Sign in</h1>";
   if (!error.empty()) main += RenderErrorSummary({{"login", std::string(error)}});
+  if (deps_.oidc != nullptr) {
+    main +=
+        "<a class=\"nhsuk-button\" href=\"/login/oidc\" draggable=\"false\" role=\"button\" "
+        "data-module=\"nhsuk-button\">Sign in with " +
+        EscapeHtml(deps_.oidc->config().display_name) +
+        "</a><h2 class=\"nhsuk-heading-m\">Or sign in with a password</h2>";
+  }
   main += Form("/login", Hidden("csrf", token) +
                              Input("login", "Login", "text", "username", login, error) +
                              Input("password", "Password", "password", "current-password", "", "") +
@@ -392,6 +407,120 @@ http::Response WebApp::LoginSubmit(const http::Request& request) {
                               : stage == access::SessionStage::kNeedsTotp ? "/login/totp"
                                                                           : "/account/password");
   r.SetHeader("Set-Cookie", SetCookie(kSessionCookie, *id, {options_.secure_cookies, {}}));
+  return r;
+}
+
+http::Response WebApp::OidcRefusal(int status, std::string_view heading, std::string_view text) {
+  Context none;
+  http::Response r =
+      Page(none, status, std::string(heading),
+           "<h1 class=\"nhsuk-heading-l\">" + EscapeHtml(heading) + "</h1><p>" + EscapeHtml(text) +
+               "</p><p><a href=\"/login\">Back to sign in</a></p>");
+  r.AddHeader("Set-Cookie", ClearCookie(kOidcCookie, options_.secure_cookies));
+  return r;
+}
+
+http::Response WebApp::OidcStart(const http::Request& request) {
+  const std::string& idp = deps_.oidc->config().display_name;
+  absl::StatusOr<access::OidcStart> start = deps_.oidc->Start();
+  if (!start.ok()) {
+    AuditSignIn("", request.remote_address, false,
+                "OpenID Connect sign-in could not start (" + deps_.oidc->config().issuer +
+                    "): " + std::string(start.status().message()));
+    return OidcRefusal(503, "Sign in with " + idp + " is not available",
+                       "Throughcare cannot reach " + idp +
+                           " at the moment. Try again in a few minutes, or sign in with a "
+                           "password.");
+  }
+  http::Response r = Redirect(start->authorization_url);
+  r.SetHeader("Set-Cookie",
+              SetCookie(kOidcCookie, access::SealPending(start->pending, csrf_secret_),
+                        {options_.secure_cookies, deps_.oidc->config().pending_lifetime, true}));
+  return r;
+}
+
+http::Response WebApp::OidcCallback(const http::Request& request) {
+  const access::OidcConfig& config = deps_.oidc->config();
+  const std::string from = " (" + config.issuer + ")";
+  std::string state, code, error;
+  for (const auto& [n, v] : request.query) {
+    if (n == "state") state = v;
+    if (n == "code") code = v;
+    if (n == "error") error = v;
+  }
+  const std::optional<std::string> cookie = CookieValue(request.Header("Cookie"), kOidcCookie);
+  absl::StatusOr<access::OidcPending> pending =
+      access::OpenPending(cookie.value_or(""), csrf_secret_, deps_.clock.Now());
+  if (!error.empty()) {
+    if (error.size() > 64) error.resize(64);
+    AuditSignIn("", request.remote_address, false,
+                "OpenID Connect sign-in refused" + from + ": the provider answered " + error);
+    return OidcRefusal(401, "You are not signed in",
+                       "The sign-in with " + config.display_name +
+                           " was cancelled or refused. Nothing was changed.");
+  }
+  absl::StatusOr<access::OidcIdentity> identity =
+      pending.ok() ? deps_.oidc->Finish(*pending, state, code)
+                   : absl::StatusOr<access::OidcIdentity>(pending.status());
+  if (!identity.ok()) {
+    AuditSignIn(
+        "", request.remote_address, false,
+        "OpenID Connect sign-in refused" + from + ": " + std::string(identity.status().message()));
+    if (absl::IsUnavailable(identity.status())) {
+      return OidcRefusal(503, "Sign in with " + config.display_name + " is not available",
+                         "Throughcare cannot check your sign-in with " + config.display_name +
+                             " at the moment. Try again in a few minutes.");
+    }
+    return OidcRefusal(401, "You are not signed in",
+                       "Throughcare could not confirm your sign-in with " + config.display_name +
+                           ". Nothing was changed. Start again from the sign-in page.");
+  }
+  absl::StatusOr<access::UserAccount> user =
+      deps_.accounts.CheckOidcLogin(identity->issuer, identity->subject);
+  if (!user.ok()) {
+    const std::string who =
+        identity->preferred_username.empty() ? identity->subject : identity->preferred_username;
+    if (absl::IsNotFound(user.status())) {
+      AuditSignIn(who, request.remote_address, false,
+                  "OpenID Connect sign-in refused" + from + ": no account is linked to subject " +
+                      identity->subject);
+      return OidcRefusal(403, "Your account is not set up for Throughcare",
+                         "You signed in with " + config.display_name + " as " +
+                             (identity->name.empty() ? who : identity->name) +
+                             ", but that identity is not linked to a Throughcare account. Ask "
+                             "your system administrator to link it (identity " +
+                             identity->subject + ").");
+    }
+    AuditSignIn(
+        who, request.remote_address, false,
+        "OpenID Connect sign-in refused" + from + ": " + std::string(user.status().message()));
+    if (absl::IsPermissionDenied(user.status())) {
+      return OidcRefusal(403, "You are not signed in",
+                         "Your Throughcare account cannot be used at the moment (" +
+                             std::string(user.status().message()) +
+                             "). Ask your system administrator.");
+    }
+    return OidcRefusal(500, "Sorry, there is a problem", "Try again later.");
+  }
+  // A new session id at every sign-in: any id the browser already had is ended, never reused.
+  if (std::optional<std::string> old = CookieValue(request.Header("Cookie"), kSessionCookie)) {
+    deps_.sessions.End(*old).IgnoreError();
+  }
+  absl::StatusOr<std::string> id =
+      deps_.sessions.Create(user->login, access::SessionStage::kActive, request.remote_address);
+  if (!id.ok()) return OidcRefusal(500, "Sorry, there is a problem", "Try again later.");
+  AuditSignIn(user->login, request.remote_address, true, "signed in with OpenID Connect" + from,
+              audit::AuditKind::kLogin, &*user);
+  // A page that moves on to "/" by itself rather than a 303: after the provider's cross-site
+  // redirect, a redirect chain would still count as cross-site and the browser would withhold
+  // the SameSite=Strict session cookie; a refresh from this page is a same-site navigation.
+  Context none;
+  http::Response r = Page(none, 200, "Signed in",
+                          "<h1 class=\"nhsuk-heading-l\">You are signed in</h1><p><a "
+                          "href=\"/\">Continue to Throughcare</a></p>");
+  r.SetHeader("Refresh", "0; url=/");
+  r.AddHeader("Set-Cookie", ClearCookie(kOidcCookie, options_.secure_cookies));
+  r.AddHeader("Set-Cookie", SetCookie(kSessionCookie, *id, {options_.secure_cookies, {}}));
   return r;
 }
 

@@ -5,6 +5,12 @@
 //   GET  /                      home (signed in) or a link to sign in
 //   GET  /login, POST /login    password sign-in (lockout, the same answer for unknown, wrong
 //                               and disabled accounts), then
+//   GET  /login/oidc            when OpenID Connect is configured (access/oidc.h): starts an IdP
+//                               sign-in (303 to the provider; state, nonce and PKCE verifier in a
+//                               sealed, 10-minute, SameSite=Lax pre-session cookie)
+//   GET  /login/oidc/callback   the provider's answer: an explicitly linked, enabled, unlocked
+//                               account gets an active session (no TOTP step: the provider
+//                               authenticated the user); anything else a refusal page, audited
 //   GET|POST /login/totp        the second factor when the account has TOTP
 //   GET|POST /account/password  a new password (required after a one-time password)
 //   POST /logout                sign out; POST /logout/everywhere ends every session of the user
@@ -32,6 +38,7 @@
 
 #include "access/access_control.h"
 #include "access/account_store.h"
+#include "access/oidc.h"
 #include "access/session_store.h"
 #include "audit/audit_event.h"
 #include "audit/audit_log.h"
@@ -44,6 +51,7 @@ namespace tc::web {
 
 inline constexpr std::string_view kSessionCookie = "tc_session";
 inline constexpr std::string_view kLoginCookie = "tc_login";
+inline constexpr std::string_view kOidcCookie = "tc_oidc";
 
 struct WebAppOptions {
   bool secure_cookies = false;  // Secure cookies (set when serving TLS)
@@ -61,6 +69,8 @@ struct WebDeps {
   audit::AuditLog& audit;
   const base::Clock& clock;
   base::Random& random;
+  // OpenID Connect sign-in; nullptr when not configured (the routes then answer 404).
+  access::OidcRelyingParty* oidc = nullptr;
 };
 
 class WebApp {
@@ -78,6 +88,10 @@ class WebApp {
   http::Response LoginForm(const http::Request& request, std::string_view login,
                            std::string_view error);
   http::Response LoginSubmit(const http::Request& request);
+  http::Response OidcStart(const http::Request& request);
+  http::Response OidcCallback(const http::Request& request);
+  // The refusal page of an OpenID Connect sign-in (the pre-session cookie is cleared).
+  http::Response OidcRefusal(int status, std::string_view heading, std::string_view text);
   http::Response TotpPage(Context& ctx, const http::Request& request);
   http::Response PasswordPage(Context& ctx, const http::Request& request);
   http::Response Logout(Context& ctx, bool everywhere);
