@@ -44,7 +44,7 @@ namespace tc::audit {
 struct AuditLogOptions {
   absl::Duration flush_interval = absl::Milliseconds(20);
   size_t max_batch = 512;
-  size_t max_queue = 65536;
+  size_t max_queue = 8192;  // a queued event holds its JSON tree (~15 KB): bounds memory
 };
 
 // The AuditEvent search parameters Search() understands.
