@@ -110,6 +110,16 @@ test('sealed entries need a reason; break-glass opens another establishment and 
   assert.ok(!ids(listed).includes(`Observation/${sealed.id}`));
   const everything = (await fhir(srv.base, 'GET', `/Patient/${atNfd}/$everything?_count=500`, h)).json;
   assert.ok(!ids(everything).includes(`Observation/${sealed.id}`));
+  // Not through _revinclude / _include, nor its history, nor counted.
+  const rev = (await fhir(srv.base, 'GET', `/Patient?_id=${atNfd}&_revinclude=Observation:subject&_count=500`, h)).json;
+  assert.ok(ids(rev).includes(`Patient/${atNfd}`));
+  assert.ok(!JSON.stringify(rev).includes(sealed.id), 'the sealed entry is not included');
+  const inc = (await fhir(srv.base, 'GET', `/Observation?_id=${sealed.id}&_include=Observation:subject`, h)).json;
+  assert.deepEqual(ids(inc), []);
+  assert.equal(inc.total, 0);
+  const hist = await fhir(srv.base, 'GET', `/Observation/${sealed.id}/_history`, h);
+  assert.deepEqual(ids(hist.json), []);
+  assert.equal((await fhir(srv.base, 'GET', `/Observation/${sealed.id}/_history/1`, h)).status, 403);
   const opened = await fhir(srv.base, 'GET', `/Observation/${sealed.id}`, { headers: {
     ...bearer(nurse), 'X-Sealed-Access-Reason': 'discussing results with the patient' } });
   assert.equal(opened.status, 200);
