@@ -1,5 +1,6 @@
 #include "rest/capability.h"
 
+#include "audit/audit_log.h"
 #include "base/time_format.h"
 #include "engine/index_extract.h"
 
@@ -59,6 +60,28 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const engine::Inde
   for (const std::string& type : defs.ResourceTypeNames()) {
     Value r = Value::Object();
     r.Set("type", Value::String(type));
+    if (info.audit_log && type == "AuditEvent") {
+      r.Set("documentation",
+            Value::String("The audit trail: read and search only, never written through the API "
+                          "(privacy officers and system clients with audit access)."));
+      Value interactions = Value::MakeArray();
+      for (const char* code : {"read", "search-type"}) interactions.Append(Code("code", code));
+      r.Set("interaction", std::move(interactions));
+      Value params = Value::MakeArray();
+      for (std::string_view code : audit::kAuditSearchParams) {
+        if (code == "_id") {
+          params.Append(
+              SearchParam("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id"));
+          continue;
+        }
+        for (const fhir::SearchParamDef* p : indexer.ParamsFor(type)) {
+          if (p->code == code) params.Append(SearchParam(p->code, p->type, p->url));
+        }
+      }
+      r.Set("searchParam", std::move(params));
+      resources.Append(std::move(r));
+      continue;
+    }
     Value interactions = Value::MakeArray();
     for (const char* code : {"read", "vread", "update", "patch", "delete", "history-instance",
                              "history-type", "create", "search-type"}) {
@@ -84,6 +107,29 @@ Value BuildCapabilityStatement(const fhir::Definitions& defs, const engine::Inde
     resources.Append(std::move(r));
   }
   rest.Set("resource", std::move(resources));
+  if (!info.token_url.empty()) {
+    // SMART App Launch: the security service and the token endpoint (oauth-uris extension).
+    Value security = Value::Object();
+    Value oauth = Value::Object();
+    oauth.Set("url", Value::String(
+                         "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"));
+    Value token = Value::Object();
+    token.Set("url", Value::String("token"));
+    token.Set("valueUri", Value::String(info.token_url));
+    oauth.Set("extension", Value::MakeArray({std::move(token)}));
+    security.Set("extension", Value::MakeArray({std::move(oauth)}));
+    Value coding = Value::Object();
+    coding.Set("system",
+               Value::String("http://terminology.hl7.org/CodeSystem/restful-security-service"));
+    coding.Set("code", Value::String("SMART-on-FHIR"));
+    Value service = Value::Object();
+    service.Set("coding", Value::MakeArray({std::move(coding)}));
+    security.Set("service", Value::MakeArray({std::move(service)}));
+    security.Set("description",
+                 Value::String("Bearer tokens: SMART Backend Services (client credentials with a "
+                               "signed JWT assertion) for systems; staff sign in to the web UI."));
+    rest.Set("security", std::move(security));
+  }
   Value system = Value::MakeArray();
   for (const char* code : {"transaction", "batch", "history-system"}) {
     system.Append(Code("code", code));

@@ -18,6 +18,11 @@ struct CapabilityInfo {
   std::string base_url;          // e.g. "http://127.0.0.1:8080/fhir"
   std::string software_version;  // e.g. "0.1.0"
   absl::Time started;            // CapabilityStatement.date
+  // AuditEvent is served by the audit log (access control on): read and search-type only, with
+  // the parameters the log supports (audit::kAuditSearchParams).
+  bool audit_log = false;
+  // The OAuth token endpoint (SMART Backend Services) to advertise in rest.security; "" = none.
+  std::string token_url;
 };
 
 // `indexer` tells which search parameters are indexed (and so searchable).

@@ -132,7 +132,9 @@ std::shared_ptr<const FhirApi::Capability> FhirApi::CurrentCapability() {
     auto c = std::make_shared<Capability>();
     c->indexer = indexer;
     c->statement = BuildCapabilityStatement(
-        defs_, *indexer, CapabilityInfo{options_.base_url, options_.software_version, started_});
+        defs_, *indexer,
+        CapabilityInfo{options_.base_url, options_.software_version, started_,
+                       /*audit_log=*/options_.access != nullptr, options_.token_url});
     c->json = fhir::WriteJson(c->statement);
     capability_ = std::move(c);
   }

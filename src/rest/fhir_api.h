@@ -37,6 +37,8 @@ struct FhirApiOptions {
   // for benchmarks that measure its cost and for tests of the engine alone (`serve
   // --no-access-control`). MUST outlive the API.
   access::AccessControl* access = nullptr;
+  // The SMART token endpoint advertised in the CapabilityStatement ("" = none).
+  std::string token_url;
 };
 
 class FhirApi {

@@ -36,8 +36,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   access::TokenKeys keys;
   TC_ASSIGN_OR_RETURN(keys.secret, app->accounts_->TokenSecret());
   TC_ASSIGN_OR_RETURN(keys.audience, app->accounts_->InstanceId());
-  app->audit_log_ =
-      std::make_unique<audit::AuditLog>(*app->store_, app->clock_, app->random_);
+  app->audit_log_ = std::make_unique<audit::AuditLog>(*app->store_, app->clock_, app->random_);
   TC_ASSIGN_OR_RETURN(app->access_, access::AccessControl::Create(*app->store_, *app->audit_log_,
                                                                   keys, app->clock_));
   access::TokenEndpointOptions to;
@@ -50,6 +49,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
                                                     app->clock_, app->random_, std::move(to)));
   rest::FhirApiOptions fo;
   fo.access = options.access_control ? app->access_.get() : nullptr;
+  fo.token_url = app->token_endpoint_->options().token_url;
   fo.base_path = options.base_path;
   fo.base_url = base_url;
   fo.reindexer = app->reindexer_.get();

@@ -44,8 +44,16 @@ test('no token, a tampered, expired or foreign token: 401 with an OperationOutco
   const expired = await fhir(srv.base, 'GET', '/Patient', { headers: bearer(short) });
   assert.equal(expired.status, 401);
   assert.match(expired.json.issue[0].diagnostics, /exp/);
-  // The CapabilityStatement stays public.
-  assert.equal((await fhir(srv.base, 'GET', '/metadata', { headers: { Authorization: null } })).status, 200);
+  // The CapabilityStatement stays public, and says how to get a token and what AuditEvent offers.
+  const cap = await fhir(srv.base, 'GET', '/metadata', { headers: { Authorization: null } });
+  assert.equal(cap.status, 200);
+  const security = cap.json.rest[0].security;
+  assert.equal(security.service[0].coding[0].code, 'SMART-on-FHIR');
+  assert.match(security.extension[0].extension[0].valueUri, /\/auth\/token$/);
+  const audit = cap.json.rest[0].resource.find((r) => r.type === 'AuditEvent');
+  assert.deepEqual(audit.interaction.map((i) => i.code), ['read', 'search-type']);
+  assert.deepEqual(audit.searchParam.map((p) => p.name).sort(),
+    ['_id', 'action', 'altid', 'date', 'outcome', 'patient', 'subtype', 'type']);
 });
 
 test('SMART scopes bound a system client', async () => {
