@@ -315,6 +315,10 @@ http::Response WebApp::Handle(const http::Request& request) {
     }
     if (rest.find('/') == std::string::npos) return PatientSummaryPage(ctx, rest);
   }
+  if (absl::StartsWith(path, "/patients/") && absl::EndsWith(path, "/observations")) {
+    std::string id = path.substr(10, path.size() - 10 - std::string("/observations").size());
+    return ObservationsPage(ctx, request, id);
+  }
   return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
 }
 

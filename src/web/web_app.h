@@ -23,7 +23,11 @@
 //                                establishments, by the same policy as the FHIR API
 //   GET  /patients/{id}          the patient summary: banner (name, NHS number 3-3-4, date of
 //                                birth and age, establishment, alerts, allergies), problems,
-//                                allergies, current medicines, alerts, recent observations
+//                                allergies, current medicines, alerts, recent observations, the
+//                                latest NEWS2 with its escalation
+//   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
+//                                calculated, every value and the score stored as Observations
+//                                in one transaction (a double submit stores nothing twice)
 // Every patient page reads through the access layer (the guard's query restriction and
 // per-resource decisions) and is audited like the API request it stands for.
 // Sessions (access/session_store.h) live in an HttpOnly, SameSite=Strict cookie; a new session
@@ -101,6 +105,9 @@ class WebApp {
   // web_app_patients.cc
   http::Response CaseloadPage(Context& ctx, const http::Request& request);
   http::Response PatientSummaryPage(Context& ctx, const std::string& patient_id);
+  // web_app_observations.cc
+  http::Response ObservationsPage(Context& ctx, const http::Request& request,
+                                  const std::string& patient_id);
   // The request guard for the signed-in user (break-glass from the session).
   std::unique_ptr<access::RequestGuard> GuardFor(const Context& ctx) const;
 

@@ -201,6 +201,10 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
       search("Observation", {{"_sort", "-date"}, {"_count", "10"}});
   const std::vector<Value> episodes =
       search("EpisodeOfCare", {{"status", "active"}, {"_count", "1"}});
+  const std::vector<Value> news2 = search(
+      "Observation", {{"code", "https://throughcare.dev/fhir/CodeSystem/early-warning|news2-total"},
+                      {"_sort", "-date"},
+                      {"_count", "1"}});
 
   std::string location = "not in custody";
   if (!episodes.empty()) {
@@ -249,6 +253,38 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
         return s;
       }());
   main += "</dl></div></div>";
+
+  // The latest NEWS2, with the response it calls for (care/news2.h).
+  std::string news_html;
+  if (news2.empty()) {
+    news_html = "<p class=\"nhsuk-body\">No NEWS2 recorded.</p>";
+  } else {
+    const Value& n = news2[0];
+    std::string total;
+    if (const Value* q = n.Find("valueQuantity");
+        q && q->Find("value") && q->Find("value")->is_number()) {
+      total = q->Find("value")->number_text();
+    }
+    std::string risk, response;
+    if (const Value* interp = n.Find("interpretation");
+        interp && interp->is_array() && interp->size()) {
+      if (const Value* c = interp->array()[0].Find("coding"); c && c->is_array() && c->size()) {
+        risk = std::string(c->array()[0].GetString("code"));
+        response = std::string(c->array()[0].GetString("display"));
+      }
+    }
+    const bool escalate = risk == "low-medium" || risk == "medium" || risk == "high";
+    news_html = "<p class=\"nhsuk-body\">Score <strong>" + EscapeHtml(total) + "</strong> on " +
+                EscapeHtml(DisplayDate(n.GetString("effectiveDateTime"))) + ".</p>";
+    if (escalate) {
+      news_html += RenderWarningCallout("Escalate now", response);
+    } else {
+      news_html += "<p class=\"nhsuk-body\">" + EscapeHtml(response) + "</p>";
+    }
+  }
+  news_html += "<a class=\"nhsuk-button nhsuk-button--secondary\" href=\"/patients/" +
+               EscapeAttribute(patient_id) + "/observations\">Record observations</a>";
+  main += SummaryCard("NEWS2", news_html);
 
   std::vector<std::string> items;
   for (const Value& c : problems) items.push_back(EscapeHtml(ConceptText(c.Find("code"))));

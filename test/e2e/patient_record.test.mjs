@@ -72,6 +72,62 @@ describe('caseload and patient summary', () => {
     assert.deepEqual(v, [], formatViolations(v));
   });
 
+  test('observations with NEWS2: errors keep what was typed, escalation is shown, no duplicates', async () => {
+    const id = [...nfd][1];
+    await page.goto(`${origin}/patients/${id}`);
+    await page.click('text=Record observations');
+    await page.waitForLoadState('load');
+    await screenshot(page, 'observations-form');
+    let v = await checkAccessibility(page);
+    assert.deepEqual(v, [], formatViolations(v));
+    // Bad input: an error summary, field messages, the typed values kept, nothing written.
+    const before = (await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total;
+    await page.fill('#respiration', '22');
+    await page.fill('#spo2', '200');
+    await page.fill('#pulse', 'fast');
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.match(await page.title(), /^Error: /);
+    const summary = await page.textContent('.nhsuk-error-summary');
+    assert.match(summary, /Oxygen saturation \(SpO2\) must be between 50 and 100/);
+    assert.match(summary, /Pulse must be a number/);
+    assert.match(summary, /Enter the systolic blood pressure/);
+    assert.match(summary, /Select air or supplemental oxygen/);
+    assert.equal(await page.inputValue('#respiration'), '22');
+    assert.equal(await page.inputValue('#spo2'), '200');
+    v = await checkAccessibility(page);
+    assert.deepEqual(v, [], formatViolations(v));
+    await screenshot(page, 'observations-errors');
+    assert.equal((await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total, before);
+    // Valid: respiration 22 (2) + SpO2 93 (2) + pulse 115 (2) = medium risk, 6.
+    await page.fill('#spo2', '93');
+    await page.fill('#systolic', '128');
+    await page.fill('#pulse', '115');
+    await page.fill('#temperature', '37.2');
+    await page.check('#oxygen-1');
+    await page.check('#consciousness-1');
+    const form = await page.$$eval('form[action$="/observations"] input[type=hidden]',
+      (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.equal(new URL(page.url()).pathname, `/patients/${id}`);
+    const card = await page.textContent('main');
+    assert.match(card, /Score\s*6/);
+    assert.match(card, /Escalate now/);
+    await screenshot(page, 'news2-escalation');
+    const after = (await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total;
+    assert.equal(after, before + 7);
+    // The same form posted again (a double submit) stores nothing twice.
+    const cookie = (await page.context().cookies()).find((c) => c.name === 'tc_session');
+    const body = new URLSearchParams({ ...form, respiration: '22', spo2: '93', oxygen: 'air',
+      systolic: '128', pulse: '115', consciousness: 'alert', temperature: '37.2' });
+    const again = await fetch(`${origin}/patients/${id}/observations`, { method: 'POST', redirect: 'manual',
+      headers: { Cookie: `tc_session=${cookie.value}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: body.toString() });
+    assert.equal(again.status, 303);
+    assert.equal((await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total, after);
+  });
+
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
     const res = await page.goto(`${origin}/patients/${atWly}`);
     assert.equal(res.status(), 403);
