@@ -180,7 +180,7 @@ bool WebApp::Owns(const http::Request& request) const {
   return p == "/" || p == "/login" || p == "/login/totp" || p == "/login/oidc" ||
          p == "/login/oidc/callback" || p == "/account/password" || p == "/logout" ||
          p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" || p == "/patients" ||
-         absl::StartsWith(p, "/patients/");
+         p == "/worklist" || absl::StartsWith(p, "/patients/");
 }
 
 http::Response WebApp::Redirect(std::string_view location) const {
@@ -206,6 +206,7 @@ http::Response WebApp::Page(const Context& ctx, int status, const std::string& t
   if (ctx.active()) {
     page.nav.emplace_back("/", "Home");
     if (deps_.access.policy().table().Grant(ctx.user->role, "Patient") & auth::kGrantRead) {
+      page.nav.emplace_back("/worklist", "Worklist");
       page.nav.emplace_back("/patients", "Patients");
     }
     const auth::RoleTraits& traits = deps_.access.policy().table().Traits(ctx.user->role);
@@ -314,6 +315,15 @@ http::Response WebApp::Handle(const http::Request& request) {
       return AccessReport(ctx, rest.substr(0, rest.size() - std::string("/access-report").size()));
     }
     if (rest.find('/') == std::string::npos) return PatientSummaryPage(ctx, rest);
+  }
+  if (path == "/worklist" && get) return WorklistPage(ctx);
+  if (absl::StartsWith(path, "/patients/")) {
+    // /patients/{id}/alerts and /patients/{id}/alerts/{flag}/end
+    std::vector<std::string> parts = absl::StrSplit(path.substr(10), '/');
+    if (parts.size() == 2 && parts[1] == "alerts") return AlertsPage(ctx, request, parts[0], "");
+    if (parts.size() == 4 && parts[1] == "alerts" && parts[3] == "end" && post) {
+      return AlertsPage(ctx, request, parts[0], parts[2]);
+    }
   }
   if (absl::StartsWith(path, "/patients/") && absl::EndsWith(path, "/observations")) {
     std::string id = path.substr(10, path.size() - 10 - std::string("/observations").size());

@@ -25,6 +25,12 @@
 //                                birth and age, establishment, alerts, allergies), problems,
 //                                allergies, current medicines, alerts, recent observations, the
 //                                latest NEWS2 with its escalation
+//   GET|POST /patients/{id}/alerts  raise an alert (Flag): self-harm risk (ACCT open), seizure
+//                                risk, pregnancy, or operational information shared with
+//                                custodial staff with the patient's consent; POST
+//                                /patients/{id}/alerts/{flag}/end ends one
+//   GET  /worklist               the establishment's work: new arrivals in the last 7 days,
+//                                patients with active alerts, releases in the next 28 days
 //   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
 //                                calculated, every value and the score stored as Observations
 //                                in one transaction (a double submit stores nothing twice)
@@ -105,6 +111,10 @@ class WebApp {
   // web_app_patients.cc
   http::Response CaseloadPage(Context& ctx, const http::Request& request);
   http::Response PatientSummaryPage(Context& ctx, const std::string& patient_id);
+  // web_app_alerts.cc
+  http::Response AlertsPage(Context& ctx, const http::Request& request,
+                            const std::string& patient_id, const std::string& end_flag_id);
+  http::Response WorklistPage(Context& ctx);
   // web_app_observations.cc
   http::Response ObservationsPage(Context& ctx, const http::Request& request,
                                   const std::string& patient_id);

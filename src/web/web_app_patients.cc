@@ -184,6 +184,7 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
   auto search = [&](const std::string& type, engine::QueryParams params) {
     engine::SearchOptions so;
     so.count = 50;
+    so.strict = true;  // our own queries: an unknown parameter is a bug, never ignored
     so.patient_compartment = patient_id;
     so.restrict = guard->SearchRestriction();
     std::vector<engine::ReadResult> out;
@@ -193,7 +194,9 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
     guard->FilterOutcome(auth::Action::kSearch, *found, /*restricted_in_query=*/true);
     return Parsed(found->matches);
   };
-  const std::vector<Value> flags = search("Flag", {{"status", "active"}});
+  // (R4 has no Flag status search parameter: active alerts are picked here.)
+  std::vector<Value> flags = search("Flag", {});
+  std::erase_if(flags, [](const Value& f) { return f.GetString("status") != "active"; });
   const std::vector<Value> allergies = search("AllergyIntolerance", {});
   const std::vector<Value> problems = search("Condition", {{"clinical-status", "active"}});
   const std::vector<Value> medicines = search("MedicationRequest", {{"status", "active"}});
@@ -285,6 +288,25 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
   news_html += "<a class=\"nhsuk-button nhsuk-button--secondary\" href=\"/patients/" +
                EscapeAttribute(patient_id) + "/observations\">Record observations</a>";
   main += SummaryCard("NEWS2", news_html);
+
+  // Alerts: each with a button to end it, and a way to raise one.
+  std::string alerts_html;
+  for (const Value& f : flags) {
+    alerts_html += "<form method=\"post\" action=\"/patients/" + EscapeAttribute(patient_id) +
+                   "/alerts/" + EscapeAttribute(f.GetString("id")) +
+                   "/end\" class=\"nhsuk-u-margin-bottom-3\"><input type=\"hidden\" "
+                   "name=\"csrf\" value=\"" +
+                   EscapeAttribute(ctx.csrf) + "\"><strong class=\"nhsuk-tag nhsuk-tag--red\">" +
+                   EscapeHtml(ConceptText(f.Find("code"))) +
+                   "</strong> <button class=\"nhsuk-button nhsuk-button--secondary "
+                   "nhsuk-button--small nhsuk-u-margin-bottom-0\" type=\"submit\">End<span "
+                   "class=\"nhsuk-u-visually-hidden\"> the alert " +
+                   EscapeHtml(ConceptText(f.Find("code"))) + "</span></button></form>";
+  }
+  if (alerts_html.empty()) alerts_html = "<p class=\"nhsuk-body\">No active alerts.</p>";
+  alerts_html += "<a class=\"nhsuk-button nhsuk-button--secondary\" href=\"/patients/" +
+                 EscapeAttribute(patient_id) + "/alerts\">Raise an alert</a>";
+  main += SummaryCard("Alerts", alerts_html);
 
   std::vector<std::string> items;
   for (const Value& c : problems) items.push_back(EscapeHtml(ConceptText(c.Find("code"))));

@@ -128,6 +128,49 @@ describe('caseload and patient summary', () => {
     assert.equal((await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total, after);
   });
 
+  test('an alert raised on the record shows in the banner and on the worklist, and can be ended', async () => {
+    const id = [...nfd][2];
+    // A reception today at NFD for this patient: a new arrival on the worklist.
+    const today = new Date().toISOString();
+    const ep = await fhir(server.base, 'POST', '/EpisodeOfCare', { body: { resourceType: 'EpisodeOfCare',
+      status: 'active', patient: { reference: `Patient/${id}` },
+      managingOrganization: { reference: 'Organization/est-NFD' }, period: { start: today } } });
+    assert.equal(ep.status, 201);
+    await page.goto(`${origin}/patients/${id}/alerts`);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.match(await page.textContent('.nhsuk-error-summary'), /Select the kind of alert/);
+    await page.check('#kind-1');
+    await page.fill('#detail', 'ACCT opened at reception');
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.equal(new URL(page.url()).pathname, `/patients/${id}`);
+    const banner = await page.textContent('.nhsuk-card--feature');
+    assert.match(banner, /Self-harm risk \(ACCT open\): ACCT opened at reception/);
+    await page.click('a:text("Worklist")');
+    await page.waitForLoadState('load');
+    const main = await page.textContent('main');
+    assert.match(main, /New arrivals in the last 7 days/);
+    const arrivals = await page.$$eval('main h2:text("New arrivals in the last 7 days") + table a',
+      (as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(arrivals.includes(`/patients/${id}`), 'the new arrival is listed');
+    assert.match(main, /Self-harm risk \(ACCT open\)/);
+    await screenshot(page, 'worklist');
+    const v = await checkAccessibility(page);
+    assert.deepEqual(v, [], formatViolations(v));
+    // End the alert from the record.
+    await page.goto(`${origin}/patients/${id}`);
+    const [ended] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/end')),
+      page.click('form[action*="/alerts/"] button'),
+    ]);
+    await page.waitForLoadState('load');
+    await page.reload();
+    assert.doesNotMatch(await page.textContent('.nhsuk-card--feature'), /Self-harm risk/);
+    const flags = (await fhir(server.base, 'GET', `/Flag?subject=Patient/${id}`)).json;
+    assert.equal(flags.entry[0].resource.status, 'inactive');
+  });
+
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
     const res = await page.goto(`${origin}/patients/${atWly}`);
     assert.equal(res.status(), 403);
