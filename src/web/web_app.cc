@@ -180,7 +180,7 @@ bool WebApp::Owns(const http::Request& request) const {
   return p == "/" || p == "/login" || p == "/login/totp" || p == "/login/oidc" ||
          p == "/login/oidc/callback" || p == "/account/password" || p == "/logout" ||
          p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" || p == "/patients" ||
-         p == "/worklist" || absl::StartsWith(p, "/patients/");
+         p == "/worklist" || p == "/reception" || absl::StartsWith(p, "/patients/");
 }
 
 http::Response WebApp::Redirect(std::string_view location) const {
@@ -207,6 +207,7 @@ http::Response WebApp::Page(const Context& ctx, int status, const std::string& t
     page.nav.emplace_back("/", "Home");
     if (deps_.access.policy().table().Grant(ctx.user->role, "Patient") & auth::kGrantRead) {
       page.nav.emplace_back("/worklist", "Worklist");
+      page.nav.emplace_back("/reception", "Reception");
       page.nav.emplace_back("/patients", "Patients");
     }
     const auth::RoleTraits& traits = deps_.access.policy().table().Traits(ctx.user->role);
@@ -317,6 +318,7 @@ http::Response WebApp::Handle(const http::Request& request) {
     if (rest.find('/') == std::string::npos) return PatientSummaryPage(ctx, rest);
   }
   if (path == "/worklist" && get) return WorklistPage(ctx);
+  if (path == "/reception") return ReceptionPage(ctx, request);
   if (absl::StartsWith(path, "/patients/")) {
     // /patients/{id}/alerts and /patients/{id}/alerts/{flag}/end
     std::vector<std::string> parts = absl::StrSplit(path.substr(10), '/');

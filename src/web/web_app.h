@@ -31,6 +31,10 @@
 //                                /patients/{id}/alerts/{flag}/end ends one
 //   GET  /worklist               the establishment's work: new arrivals in the last 7 days,
 //                                patients with active alerts, releases in the next 28 days
+//   GET|POST /reception          receive a person into custody at the user's establishment: a new
+//                                person (NHS number checked, modulus 11) or one already known —
+//                                the same NHS number, or a likely match on name and date of birth
+//                                offered for confirmation — whose custody then moves here at once
 //   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
 //                                calculated, every value and the score stored as Observations
 //                                in one transaction (a double submit stores nothing twice)
@@ -115,6 +119,8 @@ class WebApp {
   http::Response AlertsPage(Context& ctx, const http::Request& request,
                             const std::string& patient_id, const std::string& end_flag_id);
   http::Response WorklistPage(Context& ctx);
+  // web_app_reception.cc
+  http::Response ReceptionPage(Context& ctx, const http::Request& request);
   // web_app_observations.cc
   http::Response ObservationsPage(Context& ctx, const http::Request& request,
                                   const std::string& patient_id);

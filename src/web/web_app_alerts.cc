@@ -13,6 +13,7 @@
 #include "web/html.h"
 #include "web/layout.h"
 #include "web/page_parts.h"
+#include "web/record_parts.h"
 #include "web/web_app.h"
 #include "web/web_app_context.h"
 
@@ -38,41 +39,6 @@ constexpr AlertKind kAlertKinds[] = {
     {"needs-escort-medicines", "Medicines must travel with escort", "admin", true},
     {"fit-to-travel", "Fit to travel", "admin", true},
 };
-
-std::string Field(const engine::QueryParams& form, std::string_view name) {
-  for (const auto& [n, v] : form) {
-    if (n == name) return v;
-  }
-  return "";
-}
-
-Value Str(std::string_view s) { return Value::String(std::string(s)); }
-
-Value Coded(std::string_view system, std::string_view code, std::string_view display) {
-  Value coding = Value::Object();
-  coding.Set("system", Str(system));
-  coding.Set("code", Str(code));
-  coding.Set("display", Str(display));
-  Value c = Value::Object();
-  Value list = Value::MakeArray();
-  list.Append(std::move(coding));
-  c.Set("coding", std::move(list));
-  c.Set("text", Str(display));
-  return c;
-}
-
-std::string NameOf(const Value& patient) {
-  const Value* names = patient.Find("name");
-  if (names == nullptr || !names->is_array() || names->size() == 0) return "(no name)";
-  const Value& n = names->array()[0];
-  std::string given;
-  if (const Value* g = n.Find("given");
-      g && g->is_array() && g->size() && g->array()[0].is_string()) {
-    given = g->array()[0].string_value();
-  }
-  std::string family(n.GetString("family"));
-  return family.empty() ? given : (given.empty() ? family : family + ", " + given);
-}
 
 }  // namespace
 
@@ -121,9 +87,9 @@ http::Response WebApp::AlertsPage(Context& ctx, const http::Request& request,
   std::string error, kind, detail, share;
   if (request.method == "POST") {
     const engine::QueryParams form = engine::ParseQueryString(request.body);
-    kind = Field(form, "kind");
-    detail = Field(form, "detail");
-    share = Field(form, "share");
+    kind = FormField(form, "kind");
+    detail = FormField(form, "detail");
+    share = FormField(form, "share");
     const AlertKind* chosen = nullptr;
     for (const AlertKind& k : kAlertKinds) {
       if (k.code == kind) chosen = &k;
@@ -148,10 +114,10 @@ http::Response WebApp::AlertsPage(Context& ctx, const http::Request& request,
       }
       flag.Set("status", Str("active"));
       Value categories = Value::MakeArray();
-      categories.Append(Coded("http://terminology.hl7.org/CodeSystem/flag-category",
-                              chosen->category, chosen->category));
+      categories.Append(Concept("http://terminology.hl7.org/CodeSystem/flag-category",
+                                chosen->category, chosen->category));
       flag.Set("category", std::move(categories));
-      Value code = Coded(kAlertSystem, chosen->code, chosen->label);
+      Value code = Concept(kAlertSystem, chosen->code, chosen->label);
       if (!detail.empty()) code.Set("text", Str(std::string(chosen->label) + ": " + detail));
       flag.Set("code", std::move(code));
       Value subject = Value::Object();
@@ -239,7 +205,7 @@ http::Response WebApp::WorklistPage(Context& ctx) {
       if ("Patient/" + p.id == ref) {
         absl::StatusOr<Value> v = fhir::ParseJson(p.content);
         return "<a href=\"/patients/" + EscapeAttribute(p.id) + "\">" +
-               EscapeHtml(v.ok() ? NameOf(*v) : p.id) + "</a>";
+               EscapeHtml(v.ok() ? PatientName(*v) : p.id) + "</a>";
       }
     }
     return EscapeHtml(ref);

@@ -18,6 +18,7 @@
 #include "fhir/json.h"
 #include "web/html.h"
 #include "web/layout.h"
+#include "web/record_parts.h"
 #include "web/web_app.h"
 #include "web/web_app_context.h"
 
@@ -30,28 +31,6 @@ constexpr std::string_view kLoinc = "http://loinc.org";
 constexpr std::string_view kUcum = "http://unitsofmeasure.org";
 constexpr std::string_view kLocal = "https://throughcare.dev/fhir/CodeSystem/early-warning";
 constexpr std::string_view kSubmission = "https://throughcare.dev/fhir/form-submission";
-
-std::string FormField(const engine::QueryParams& form, std::string_view name) {
-  for (const auto& [n, v] : form) {
-    if (n == name) return v;
-  }
-  return "";
-}
-
-Value Str(std::string_view s) { return Value::String(std::string(s)); }
-
-Value Concept(std::string_view system, std::string_view code, std::string_view display) {
-  Value coding = Value::Object();
-  coding.Set("system", Str(system));
-  coding.Set("code", Str(code));
-  coding.Set("display", Str(display));
-  Value c = Value::Object();
-  Value codings = Value::MakeArray();
-  codings.Append(std::move(coding));
-  c.Set("coding", std::move(codings));
-  c.Set("text", Str(display));
-  return c;
-}
 
 Value Quantity(const std::string& value, std::string_view unit, std::string_view code) {
   Value q = Value::Object();

@@ -6,11 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
 #include "base/time_format.h"
+#include "care/nhs_number.h"
 #include "engine/errors.h"
 #include "fhir/json.h"
 #include "web/html.h"
 #include "web/layout.h"
 #include "web/page_parts.h"
+#include "web/record_parts.h"
 #include "web/web_app.h"
 #include "web/web_app_context.h"
 
@@ -18,45 +20,6 @@ namespace tc::web {
 namespace {
 
 using fhir::Value;
-
-// "943 476 5919" (NHS number display, 3-3-4).
-std::string NhsNumberDisplay(std::string_view n) {
-  if (n.size() != 10) return std::string(n);
-  return absl::StrCat(absl::string_view(n.data(), 3), " ", absl::string_view(n.data() + 3, 3), " ",
-                      absl::string_view(n.data() + 6, 4));
-}
-
-std::string NhsNumberOf(const Value& patient) {
-  if (const Value* ids = patient.Find("identifier"); ids && ids->is_array()) {
-    for (const Value& id : ids->array()) {
-      if (id.GetString("system") == "https://fhir.nhs.uk/Id/nhs-number") {
-        return std::string(id.GetString("value"));
-      }
-    }
-  }
-  return "";
-}
-
-// "SMITH, John" from the official (else first) name.
-std::string NameOf(const Value& patient) {
-  const Value* names = patient.Find("name");
-  if (names == nullptr || !names->is_array() || names->size() == 0) return "(no name)";
-  const Value* chosen = &names->array()[0];
-  for (const Value& n : names->array()) {
-    if (n.GetString("use") == "official") chosen = &n;
-  }
-  std::string family(chosen->GetString("family"));
-  std::transform(family.begin(), family.end(), family.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  std::string given;
-  if (const Value* g = chosen->Find("given"); g && g->is_array()) {
-    for (const Value& part : g->array()) {
-      if (part.is_string()) given += (given.empty() ? "" : " ") + part.string_value();
-    }
-  }
-  if (family.empty()) return given.empty() ? "(no name)" : given;
-  return given.empty() ? family : family + ", " + given;
-}
 
 // "12 Mar 1980 (45 years)".
 std::string BornAndAge(std::string_view birth_date, absl::Time now) {
@@ -139,9 +102,9 @@ http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) 
   for (const engine::ReadResult& r : found->matches) {
     absl::StatusOr<Value> p = fhir::ParseJson(r.content);
     if (!p.ok()) continue;
-    std::string link =
-        "<a href=\"/patients/" + EscapeAttribute(r.id) + "\">" + EscapeHtml(NameOf(*p)) + "</a>";
-    rows.push_back({link, EscapeHtml(NhsNumberDisplay(NhsNumberOf(*p))),
+    std::string link = "<a href=\"/patients/" + EscapeAttribute(r.id) + "\">" +
+                       EscapeHtml(PatientName(*p)) + "</a>";
+    rows.push_back({link, EscapeHtml(care::FormatNhsNumber(PatientNhsNumber(*p))),
                     EscapeHtml(BornAndAge(p->GetString("birthDate"), now))});
   }
   std::string caption = std::to_string(rows.size()) + " patients";
@@ -236,14 +199,14 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
       "<div class=\"nhsuk-card nhsuk-card--feature\"><div "
       "class=\"nhsuk-card__content nhsuk-card__content--feature\"><h1 "
       "class=\"nhsuk-card__heading nhsuk-card__heading--feature nhsuk-heading-l\">" +
-      EscapeHtml(NameOf(*p)) + "</h1><dl class=\"nhsuk-summary-list\">";
+      EscapeHtml(PatientName(*p)) + "</h1><dl class=\"nhsuk-summary-list\">";
   auto row = [&](std::string_view key, const std::string& value_html) {
     main += "<div class=\"nhsuk-summary-list__row\"><dt class=\"nhsuk-summary-list__key\">" +
             EscapeHtml(key) + "</dt><dd class=\"nhsuk-summary-list__value\">" + value_html +
             "</dd></div>";
   };
-  const std::string nhs = NhsNumberOf(*p);
-  row("NHS number", EscapeHtml(nhs.empty() ? "not known" : NhsNumberDisplay(nhs)));
+  const std::string nhs = PatientNhsNumber(*p);
+  row("NHS number", EscapeHtml(nhs.empty() ? "not known" : care::FormatNhsNumber(nhs)));
   row("Date of birth", EscapeHtml(BornAndAge(p->GetString("birthDate"), deps_.clock.Now())));
   row("Location", EscapeHtml(location));
   row("Alerts", tags.empty() ? "None" : tags);
@@ -326,7 +289,7 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
                           ? "<p class=\"nhsuk-body\">No observations recorded.</p>"
                           : Table("The latest 10", {"Date", "Observation", "Value"}, obs_rows));
   guard->Finish("read", resource, "", 200);
-  return Page(ctx, 200, NameOf(*p), main);
+  return Page(ctx, 200, PatientName(*p), main);
 }
 
 }  // namespace tc::web

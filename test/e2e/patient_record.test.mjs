@@ -11,6 +11,11 @@ import { checkAccessibility, formatViolations, launchBrowser, screenshot } from 
 
 const PASSWORD = 'correct horse battery staple';
 
+async function accessible(page) {
+  const v = await checkAccessibility(page);
+  assert.deepEqual(v, [], formatViolations(v));
+}
+
 describe('caseload and patient summary', () => {
   let server;
   let origin;
@@ -18,6 +23,7 @@ describe('caseload and patient summary', () => {
   let page;
   const nfd = new Set();
   let atWly;
+  let arrivingFromWly;  // received at NFD by the reception test
 
   before(async () => {
     server = await startServer({ args: ['--demo-if-empty'] });
@@ -28,8 +34,9 @@ describe('caseload and patient summary', () => {
     assert.equal(r.status, 0, r.stderr);
     const held = (await fhir(server.base, 'GET', '/EpisodeOfCare?organization=Organization/est-NFD&status=active&_count=200')).json;
     for (const e of held.entry ?? []) nfd.add(e.resource.patient.reference.slice('Patient/'.length));
-    const wly = (await fhir(server.base, 'GET', '/Patient?organization=Organization/est-WLY&_count=1')).json;
+    const wly = (await fhir(server.base, 'GET', '/Patient?organization=Organization/est-WLY&_count=2')).json;
     atWly = wly.entry[0].resource.id;
+    arrivingFromWly = wly.entry[1].resource.id;
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(origin + '/login');
@@ -169,6 +176,60 @@ describe('caseload and patient summary', () => {
     assert.doesNotMatch(await page.textContent('.nhsuk-card--feature'), /Self-harm risk/);
     const flags = (await fhir(server.base, 'GET', `/Flag?subject=Patient/${id}`)).json;
     assert.equal(flags.entry[0].resource.status, 'inactive');
+  });
+
+  test('reception: a new person, and a person already known elsewhere whose record moves here', async () => {
+    await page.goto(`${origin}/reception`);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    const errors = await page.textContent('.nhsuk-error-summary');
+    assert.match(errors, /Enter the family name/);
+    assert.match(errors, /date of birth/);
+    assert.match(errors, /Select the person's sex/);
+    await page.fill('#family', 'Okafor');
+    await page.fill('#given', 'Daniel');
+    await page.fill('#dob-day', '3');
+    await page.fill('#dob-month', '11');
+    await page.fill('#dob-year', '1990');
+    await page.check('#sex-2');
+    await page.fill('#nhs', '943 476 5918');  // wrong check digit
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.match(await page.textContent('.nhsuk-error-summary'), /valid NHS number/);
+    assert.equal(await page.inputValue('#family'), 'Okafor');
+    await page.fill('#nhs', '943 476 5919');
+    await page.fill('#prison', 'a1234bc');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.match(new URL(page.url()).pathname, /^\/patients\/[0-9a-f-]+$/);
+    const banner = await page.textContent('.nhsuk-card--feature');
+    assert.match(banner, /OKAFOR, Daniel/);
+    assert.match(banner, /943 476 5919/);
+    assert.match(banner, /HMP Northfield/);
+    await screenshot(page, 'reception-new');
+
+    // A person held at WLY arrives at NFD: found by NHS number, received, and visible at once.
+    const theirs = (await fhir(server.base, 'GET', `/Patient/${arrivingFromWly}`)).json;
+    const nhs = theirs.identifier.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number').value;
+    assert.equal((await page.goto(`${origin}/patients/${arrivingFromWly}`)).status(), 403);
+    await page.goto(`${origin}/reception`);
+    await page.fill('#family', theirs.name[0].family);
+    await page.fill('#given', theirs.name[0].given[0]);
+    const [y, m, d] = theirs.birthDate.split('-');
+    await page.fill('#dob-day', d);
+    await page.fill('#dob-month', m);
+    await page.fill('#dob-year', y);
+    await page.check('#sex-2');
+    await page.fill('#nhs', nhs);
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.match(await page.textContent('h1'), /already registered/);
+    await accessible(page);
+    await Promise.all([page.waitForNavigation(), page.click('text=Receive this person')]);
+    assert.equal(new URL(page.url()).pathname, `/patients/${arrivingFromWly}`);
+    assert.match(await page.textContent('.nhsuk-card--feature'), /HMP Northfield/);
+    const episodes = (await fhir(server.base, 'GET', `/EpisodeOfCare?patient=Patient/${arrivingFromWly}`)).json;
+    const byOrg = Object.fromEntries(episodes.entry.map((e) => [e.resource.managingOrganization.reference, e.resource.status]));
+    assert.equal(byOrg['Organization/est-NFD'], 'active');
+    assert.equal(byOrg['Organization/est-WLY'], 'finished');
   });
 
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
