@@ -91,7 +91,17 @@ http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) 
   engine::SearchOptions so;
   so.count = 100;
   so.restrict = guard->SearchRestriction();
+  // Find: an NHS number (spaces allowed) or the start of a name.
+  std::string find;
+  for (const auto& [n, v] : request.query) {
+    if (n == "find") find = v;
+  }
   engine::QueryParams query = {{"_sort", "family,given"}, {"_count", "100"}};
+  if (std::optional<std::string> nhs = care::NormalizeNhsNumber(find)) {
+    query.emplace_back("identifier", "https://fhir.nhs.uk/Id/nhs-number|" + *nhs);
+  } else if (!find.empty()) {
+    query.emplace_back("name", find);
+  }
   absl::StatusOr<engine::SearchOutcome> found = deps_.repository.Search("Patient", query, so);
   if (!found.ok()) {
     return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry, there is a problem</h1>");
@@ -115,8 +125,20 @@ http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) 
   for (const std::string& e : ctx.user->establishments) est += (est.empty() ? "" : ", ") + e;
   std::string main = "<h1 class=\"nhsuk-heading-l\">Patients</h1><p>Held at, or recently left, " +
                      EscapeHtml(est.empty() ? "no establishment" : est) + ".</p>";
+  InputField f;
+  f.id = "find";
+  f.label = "Find a patient";
+  f.hint = "NHS number, or the start of a name";
+  f.value = find;
+  f.type = "search";
+  f.autocomplete = "off";
+  f.width = 20;
+  f.spellcheck = false;
+  main += "<form method=\"get\" action=\"/patients\">" + RenderInput(f) +
+          "<button class=\"nhsuk-button nhsuk-button--secondary\" data-module=\"nhsuk-button\" "
+          "type=\"submit\">Find</button></form>";
   main += Table(caption, {"Name", "NHS number", "Date of birth"}, rows);
-  guard->Finish("search-type", "Patient", "_sort=family,given", 200);
+  guard->Finish("search-type", "Patient", request.raw_query, 200);
   return Page(ctx, 200, "Patients", main);
 }
 

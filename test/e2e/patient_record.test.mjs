@@ -64,6 +64,27 @@ describe('caseload and patient summary', () => {
     assert.deepEqual(v, [], formatViolations(v));
   });
 
+  test('find a patient by NHS number or name, among those the nurse may see only', async () => {
+    const id = [...nfd][3];
+    const p = (await fhir(server.base, 'GET', `/Patient/${id}`)).json;
+    const nhs = p.identifier.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number').value;
+    await page.goto(`${origin}/patients`);
+    await page.fill('#find', `${nhs.slice(0, 3)} ${nhs.slice(3, 6)} ${nhs.slice(6)}`);
+    await Promise.all([page.waitForNavigation(), page.click('button:text("Find")')]);
+    let links = await page.$$eval('table a', (as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(links, [`/patients/${id}`]);
+    // A WLY patient's NHS number finds nothing here.
+    const w = (await fhir(server.base, 'GET', `/Patient/${atWly}`)).json;
+    const wnhs = w.identifier.find((i) => i.system === 'https://fhir.nhs.uk/Id/nhs-number').value;
+    await page.goto(`${origin}/patients?find=${wnhs}`);
+    links = await page.$$eval('table a', (as) => as.map((a) => a.getAttribute('href')));
+    assert.deepEqual(links, []);
+    await page.goto(`${origin}/patients?find=${encodeURIComponent(p.name[0].family.slice(0, 3))}`);
+    links = await page.$$eval('table a', (as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(links.includes(`/patients/${id}`));
+    for (const l of links) assert.ok(nfd.has(l.slice('/patients/'.length)), 'only NFD patients');
+  });
+
   test('the patient summary shows the banner and the record', async () => {
     const id = [...nfd][0];
     const res = await page.goto(`${origin}/patients/${id}`);
