@@ -5,10 +5,10 @@
 // bench/run-all.sh.
 //   tc_access_benchmark   → ns per operation
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
-#include <unistd.h>
 
 #include "access/access_control.h"
 #include "access/access_token.h"
@@ -126,7 +126,9 @@ void BM_AuditLogThroughput(benchmark::State& state) {
   store::SqliteOptions so;
   so.path = dir + "/throughcare.db";
   std::unique_ptr<store::Store> st = std::move(*store::OpenSqliteStore(so));
-  auto log = std::make_unique<audit::AuditLog>(*st, clock, random);
+  audit::AuditLogOptions options;
+  options.max_batch = static_cast<size_t>(state.range(0));
+  auto log = std::make_unique<audit::AuditLog>(*st, clock, random, options);
   const fhir::Value event = *audit::BuildAuditEvent(ReadRecord());
   constexpr int kBatch = 5000;
   for (auto _ : state) {
@@ -138,7 +140,7 @@ void BM_AuditLogThroughput(benchmark::State& state) {
   st.reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_AuditLogThroughput)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_AuditLogThroughput)->Arg(512)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -25,6 +26,7 @@ struct AuditLog::Prepared {
 AuditLog::AuditLog(store::Store& store, const base::Clock& clock, base::Random& random,
                    AuditLogOptions options)
     : store_(store), clock_(clock), random_(random), options_(options) {
+  id_instance_ = random_.Next64();
   writer_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "tc-audit");
     WriterLoop();
@@ -46,7 +48,14 @@ absl::StatusOr<AuditLog::Prepared> AuditLog::PrepareEvent(fhir::Value event) {
   }
   Prepared p;
   store::AuditRow& r = p.row;
-  r.id = base::NewUuid(random_);
+  {
+    char id[64];
+    std::snprintf(id, sizeof(id), "%014llx-%016llx-%llx",
+                  static_cast<unsigned long long>(absl::ToUnixMicros(clock_.Now())),
+                  static_cast<unsigned long long>(id_instance_),
+                  static_cast<unsigned long long>(id_counter_.fetch_add(1)));
+    r.id = id;
+  }
   event.Set("id", fhir::Value::String(r.id));
   r.recorded = base::ParseFhirDateTime(event.GetString("recorded")).value_or(clock_.Now());
   if (const fhir::Value* agents = event.Find("agent");

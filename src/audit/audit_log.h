@@ -24,6 +24,7 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -93,6 +94,10 @@ class AuditLog {
   const base::Clock& clock_;
   base::Random& random_;
   AuditLogOptions options_;
+  // Entry ids: "<time><instance><counter>" in hex — ordered by time, so the id index grows at
+  // its end, and unique without a random draw per entry (the instance part is drawn once).
+  uint64_t id_instance_ = 0;
+  std::atomic<uint64_t> id_counter_{0};
 
   std::mutex mu_;
   std::condition_variable work_cv_;  // the writer waits for events or stop
