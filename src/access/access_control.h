@@ -127,6 +127,7 @@ class RequestGuard final : public engine::AccessHooks {
   RequestGuard(AccessControl& control, Identity identity, RequestContext context);
 
   const Identity& identity() const { return identity_; }
+  const RequestContext& context() const { return context_; }
 
   // Rules 1–4 for `action` on `type` before a query runs. PermissionDenied with the reason.
   absl::Status AllowType(auth::Action action, std::string_view type);

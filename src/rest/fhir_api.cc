@@ -1,5 +1,7 @@
 #include "rest/fhir_api.h"
 
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -340,6 +342,91 @@ absl::StatusOr<http::Response> FhirApi::Route(const http::Request& request,
     params.Set("parameter", std::move(list));
     WriteBody(defs_, output, params, response);
     return response;
+  }
+  // Bulk Data export: kick-off, status and files ([base]/$export, [base]/Patient/$export).
+  const bool export_kickoff = (seg.size() == 1 && seg[0] == "$export") ||
+                              (seg.size() == 2 && seg[0] == "Patient" && seg[1] == "$export");
+  if (options_.exports != nullptr &&
+      (export_kickoff ||
+       (!seg.empty() && (seg[0] == "$export-status" || seg[0] == "$export-file")))) {
+    const std::string owner = guard != nullptr ? guard->identity().subject : "";
+    if (export_kickoff) {
+      if (!get) return engine::MethodNotAllowed("use GET to start an export");
+      TC_RETURN_IF_ERROR(allow_type(Action::kExport, "Patient"));
+      if (request.Header("Prefer").find("respond-async") == std::string_view::npos) {
+        return engine::BadRequest("an export needs 'Prefer: respond-async'");
+      }
+      ExportRequest er;
+      er.owner = owner;
+      er.request_url = options_.base_url + request.target.substr(options_.base_path.size());
+      er.file_base_url = options_.base_url + "/$export-file/";
+      for (const auto& [name, value] : request.query) {
+        if (name == "_type") {
+          for (const std::string& t : std::vector<std::string>(absl::StrSplit(value, ','))) {
+            if (!defs_.IsResourceType(t)) {
+              return engine::BadRequest("_type '" + t + "' is not a resource type");
+            }
+            er.types.push_back(t);
+          }
+        } else if (name == "_since") {
+          std::optional<absl::Time> t = base::ParseFhirDateTime(value);
+          if (!t) return engine::BadRequest("_since '" + value + "' is not an instant");
+          er.since = t;
+        } else if (name == "_outputFormat") {
+          if (value != "application/fhir+ndjson" && value != "application/ndjson" &&
+              value != "ndjson") {
+            return engine::BadRequest("only NDJSON output is supported");
+          }
+        } else {
+          return engine::BadRequest("$export does not support '" + name + "'");
+        }
+      }
+      if (er.types.empty()) {  // the patient compartment (and Patient)
+        er.types.push_back("Patient");
+        for (const std::string& t : defs_.ResourceTypeNames()) {
+          const std::vector<std::string>* p = defs_.CompartmentParams("Patient", t);
+          if (p != nullptr && !p->empty() && t != "Patient" && t != "AuditEvent")
+            er.types.push_back(t);
+        }
+      }
+      std::unique_ptr<access::RequestGuard> job_guard;
+      if (guard != nullptr) {
+        job_guard = options_.access->Guard(guard->identity(), guard->context());
+      }
+      TC_ASSIGN_OR_RETURN(std::string id,
+                          options_.exports->Start(std::move(er), std::move(job_guard)));
+      response.status = 202;
+      response.SetHeader("Content-Location", options_.base_url + "/$export-status/" + id);
+      return response;
+    }
+    if (seg[0] == "$export-status" && seg.size() == 2) {
+      if (method == "DELETE") {
+        TC_RETURN_IF_ERROR(options_.exports->Delete(seg[1], owner));
+        response.status = 202;
+        return response;
+      }
+      if (!get) return engine::MethodNotAllowed("use GET for an export's status");
+      TC_ASSIGN_OR_RETURN(ExportStatus st, options_.exports->Status(seg[1], owner));
+      if (!st.done) {
+        response.status = 202;
+        response.SetHeader("X-Progress", std::to_string(st.exported) + " resources");
+        response.SetHeader("Retry-After", "1");
+        return response;
+      }
+      if (!st.error.empty()) return absl::InternalError("the export failed: " + st.error);
+      response.SetHeader("Content-Type", "application/json");
+      response.body = fhir::WriteJson(st.manifest);
+      return response;
+    }
+    if (seg[0] == "$export-file" && seg.size() == 3 && get) {
+      TC_ASSIGN_OR_RETURN(std::string path, options_.exports->FilePath(seg[1], seg[2], owner));
+      std::ifstream in(path, std::ios::binary);
+      std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      response.SetHeader("Content-Type", "application/fhir+ndjson");
+      response.body = std::move(body);
+      return response;
+    }
+    return engine::NotFound("unknown export path " + request.path);
   }
   // [base]/metadata
   if (seg.size() == 1 && seg[0] == "metadata") {

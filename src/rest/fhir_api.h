@@ -21,6 +21,7 @@
 #include "engine/repository.h"
 #include "fhir/definitions.h"
 #include "http/message.h"
+#include "rest/bulk_export.h"
 #include "rest/format.h"
 
 namespace tc::rest {
@@ -39,6 +40,9 @@ struct FhirApiOptions {
   access::AccessControl* access = nullptr;
   // The SMART token endpoint advertised in the CapabilityStatement ("" = none).
   std::string token_url;
+  // Bulk Data export jobs ([base]/$export, [base]/Patient/$export); nullptr = not offered. MUST
+  // outlive the API.
+  BulkExports* exports = nullptr;
 };
 
 class FhirApi {

@@ -50,6 +50,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   rest::FhirApiOptions fo;
   fo.access = options.access_control ? app->access_.get() : nullptr;
   fo.token_url = app->token_endpoint_->options().token_url;
+  app->exports_ = std::make_unique<rest::BulkExports>(
+      *app->repository_, options.data_dir + "/exports", app->clock_, app->random_);
+  fo.exports = app->exports_.get();
   fo.base_path = options.base_path;
   fo.base_url = base_url;
   fo.reindexer = app->reindexer_.get();

@@ -98,6 +98,7 @@ class App {
   std::unique_ptr<audit::AuditLog> audit_log_;  // after the store: flushed before it closes
   std::unique_ptr<access::AccessControl> access_;
   std::unique_ptr<access::TokenEndpoint> token_endpoint_;
+  std::unique_ptr<rest::BulkExports> exports_;  // before the API that uses it
   std::unique_ptr<rest::FhirApi> fhir_api_;
   std::unique_ptr<access::SessionStore> sessions_;
   std::unique_ptr<http::HttpClient> http_client_;  // outbound (the OpenID provider)

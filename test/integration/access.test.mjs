@@ -156,3 +156,52 @@ test('the audit trail: who looked at a patient, denials, append-only and verifia
   assert.equal(verify.status, 0, verify.stderr);
   assert.match(verify.stdout, /chain intact/);
 });
+
+// Bulk Data export ($export) through the same policy: who may export, only what they may see.
+async function runExport(base, token, path = '/Patient/$export?_type=Patient,Observation') {
+  const kick = await fhir(base, 'GET', path, { headers: { ...bearer(token), Prefer: 'respond-async' } });
+  if (kick.status !== 202) return { kick };
+  const status = new URL(kick.headers.get('content-location'));
+  for (let i = 0; i < 200; i++) {
+    const r = await fhir(status.href, 'GET', '', { headers: bearer(token) });
+    if (r.status === 200) {
+      const files = {};
+      for (const o of r.json.output) {
+        const f = await fetch(o.url, { headers: bearer(token) });
+        files[o.type] = (await f.text()).trim().split('\n').map((l) => JSON.parse(l));
+      }
+      return { kick, status, manifest: r.json, files };
+    }
+    assert.equal(r.status, 202);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error('export did not finish');
+}
+
+test('bulk export: only roles that may export, only the patients and entries they may see', async () => {
+  assert.equal((await fhir(srv.base, 'GET', '/Patient/$export', { headers: bearer(nurse) })).status, 403);
+  const noAsync = await fhir(srv.base, 'GET', '/Patient/$export', { headers: bearer(srv.token) });
+  assert.equal(noAsync.status, 400);
+  const lead = srv.tokenFor({ role: 'clinical-lead', establishments: ['NFD'], subject: 'lead.nfd' });
+  const mine = await runExport(srv.base, lead);
+  assert.equal(mine.kick.status, 202);
+  const patients = mine.files.Patient.map((p) => p.id);
+  assert.ok(patients.includes(atNfd));
+  assert.ok(!patients.includes(atWly), 'no patient of another establishment');
+  for (const o of mine.files.Observation ?? []) {
+    assert.ok(!JSON.stringify(o.meta ?? {}).includes('v3-Confidentiality'), 'no sealed entry');
+  }
+  // The job and its files belong to its requester only.
+  assert.equal((await fhir(mine.status.href, 'GET', '', { headers: bearer(srv.token) })).status, 404);
+  const file = mine.manifest.output[0].url;
+  assert.equal((await fetch(file, { headers: bearer(srv.token) })).status, 404);
+  // A system client exports everyone (still no sealed entries without a reason).
+  const all = await runExport(srv.base, srv.token);
+  assert.ok(all.files.Patient.map((p) => p.id).includes(atWly));
+  assert.ok(all.files.Patient.length > patients.length);
+  await new Promise((r) => setTimeout(r, 300));
+  const officer = srv.tokenFor({ role: 'privacy-officer', subject: 'po2' });
+  const audit = (await fhir(srv.base, 'GET', '/AuditEvent?altid=lead.nfd', { headers: bearer(officer) })).json;
+  assert.ok(audit.entry.some((e) => (e.resource.entity ?? []).some((en) => en.what?.reference === `Patient/${atNfd}`)),
+    'the export is audited with the patients it holds');
+});
