@@ -128,6 +128,13 @@ test('sealed entries need a reason; break-glass opens another establishment and 
   const hist = await fhir(srv.base, 'GET', `/Observation/${sealed.id}/_history`, h);
   assert.deepEqual(ids(hist.json), []);
   assert.equal((await fhir(srv.base, 'GET', `/Observation/${sealed.id}/_history/1`, h)).status, 403);
+  // Nor through a batch Bundle's read entries.
+  const batch = await fhir(srv.base, 'POST', '', { ...h, body: { resourceType: 'Bundle', type: 'batch', entry: [
+    { request: { method: 'GET', url: `Observation/${sealed.id}` } },
+    { request: { method: 'GET', url: `Observation?_id=${sealed.id}` } }] } });
+  assert.equal(batch.status, 200);
+  assert.match(batch.json.entry[0].response.status, /^403/);
+  assert.deepEqual(batch.json.entry[1].resource.entry ?? [], []);
   const opened = await fhir(srv.base, 'GET', `/Observation/${sealed.id}`, { headers: {
     ...bearer(nurse), 'X-Sealed-Access-Reason': 'discussing results with the patient' } });
   assert.equal(opened.status, 200);
