@@ -165,4 +165,20 @@ std::string GenerateOneTimePassword(base::Random& random) {
   return out;
 }
 
+absl::Status CheckJwksUrl(std::string_view url) {
+  if (url.size() > 2048) return absl::InvalidArgumentError("the JWK Set URL is too long");
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == '"' || c == '<' || c == '>') {
+      return absl::InvalidArgumentError("the JWK Set URL contains invalid characters");
+    }
+  }
+  if (url.substr(0, 8) == "https://" && url.size() > 8) return absl::OkStatus();
+  for (std::string_view loopback :
+       {"http://127.0.0.1:", "http://127.0.0.1/", "http://localhost:", "http://localhost/"}) {
+    if (url.substr(0, loopback.size()) == loopback) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      "the JWK Set URL must be https:// (or http:// on 127.0.0.1 or localhost)");
+}
+
 }  // namespace tc::access

@@ -47,6 +47,10 @@ absl::StatusOr<std::string> CanonicalClientScopes(std::string_view scopes);
 // with auth::ParseJwks's reason (e.g. private key members present).
 absl::Status CheckClientJwks(std::string_view jwks_json);
 
+// OK when `url` may be a client's JWK Set URL: https://host/..., or http:// on 127.0.0.1 or
+// localhost only; InvalidArgument otherwise.
+absl::Status CheckJwksUrl(std::string_view url);
+
 // A one-time password: four groups of five characters from an alphabet without look-alikes
 // (2-9 and lower-case letters without i, l, o), joined by '-', e.g. "k7m2q-x9d4r-...". About 99
 // bits of entropy when `random` is a cryptographic source (base::SystemRandom).

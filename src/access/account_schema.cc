@@ -80,6 +80,10 @@ CREATE TABLE oidc_links(
 ) WITHOUT ROWID;
 CREATE INDEX oidc_links_by_login ON oidc_links(login);
 )sql"},
+    {4, "0004_client_jwks_url", R"sql(
+-- A client may register the URL of its JWK Set instead of (or as well as) the set itself.
+ALTER TABLE clients ADD COLUMN jwks_url TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr char kCreateMigrationsTable[] = R"sql(

@@ -10,7 +10,7 @@
 //       disabled, failed_logins, locked_until, totp_secret, totp_last_step, created, updated)
 //       `establishments` is the sorted codes joined by single spaces; `password_hash` a PHC
 //       string (auth/password.h); `totp_secret` base32, '' when none.
-//   clients(client_id, name, scopes, jwks_json, establishments, disabled, created)
+//   clients(client_id, name, scopes, jwks_json, establishments, disabled, created, jwks_url)
 //   used_jti(issuer, jti, expires)   client-assertion ids seen, until they expire
 //   server_secrets(name, value)      the access-token secret and the instance id
 //   sessions(digest, login, stage, created, last_seen, address, break_glass_*)  web sessions

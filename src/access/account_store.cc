@@ -166,7 +166,8 @@ absl::Status InsertUser(Connection& conn, const UserAccount& user,
 }
 
 constexpr char kSelectClient[] =
-    "SELECT client_id, name, scopes, jwks_json, establishments, disabled, created FROM clients";
+    "SELECT client_id, name, scopes, jwks_json, establishments, disabled, created, jwks_url FROM "
+    "clients";
 
 ClientRegistration ReadClient(const Statement& st) {
   ClientRegistration client;
@@ -177,6 +178,7 @@ ClientRegistration ReadClient(const Statement& st) {
   client.establishments = SplitCodes(st.ColumnText(4));
   client.disabled = st.ColumnInt64(5) != 0;
   client.created = FromMicros(st.ColumnInt64(6));
+  client.jwks_url = std::string(st.ColumnText(7));
   return client;
 }
 
@@ -662,7 +664,12 @@ absl::Status AccountStore::AddClient(const ClientRegistration& client) {
   }
   TC_RETURN_IF_ERROR(CheckName(client.name, "client name"));
   TC_ASSIGN_OR_RETURN(std::string scopes, CanonicalClientScopes(client.scopes));
-  TC_RETURN_IF_ERROR(CheckClientJwks(client.jwks_json));
+  if (client.jwks_json.empty() && client.jwks_url.empty()) {
+    return absl::InvalidArgumentError(
+        "register the client's JWK Set or the URL it publishes it at");
+  }
+  if (!client.jwks_json.empty()) TC_RETURN_IF_ERROR(CheckClientJwks(client.jwks_json));
+  if (!client.jwks_url.empty()) TC_RETURN_IF_ERROR(CheckJwksUrl(client.jwks_url));
   TC_ASSIGN_OR_RETURN(std::vector<std::string> codes,
                       NormalizeEstablishments(client.establishments));
   const std::string joined = JoinCodes(codes);
@@ -681,7 +688,7 @@ absl::Status AccountStore::AddClient(const ClientRegistration& client) {
     TC_ASSIGN_OR_RETURN(
         Statement st,
         conn_->Prepare("INSERT INTO clients(client_id, name, scopes, jwks_json, establishments, "
-                       "disabled, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                       "disabled, created, jwks_url) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     st.BindText(1, client.client_id);
     st.BindText(2, client.name);
     st.BindText(3, scopes);
@@ -689,6 +696,7 @@ absl::Status AccountStore::AddClient(const ClientRegistration& client) {
     st.BindText(5, joined);
     st.BindInt64(6, client.disabled ? 1 : 0);
     st.BindInt64(7, Micros(clock_.Now()));
+    st.BindText(8, client.jwks_url);
     return st.Run();
   });
 }

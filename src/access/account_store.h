@@ -75,6 +75,10 @@ struct ClientRegistration {
   // The registered JWK Set (public keys only; must parse with auth::ParseJwks and hold at least
   // one usable signing key).
   std::string jwks_json;
+  // The URL the client publishes its JWK Set at (SMART Backend Services "jku"): https, or http
+  // on the loopback address only (tests, a sidecar). "" = none. At least one of jwks_json and
+  // jwks_url is registered.
+  std::string jwks_url;
   std::vector<std::string> establishments;
   bool disabled = false;
   absl::Time created;

@@ -274,11 +274,27 @@ void TokenEndpoint::AuthenticateClient(const TokenRequestForm& form, Outcome& ou
     Refuse(outcome, kInvalidClient, "the assertion's iss is not an enabled registered client");
     return;
   }
-  // The registered keys with the header's kid that fit its alg.
-  absl::StatusOr<std::vector<auth::Jwk>> jwks = auth::ParseJwks(client->jwks_json);
+  // A "jku" must be the client's registered JWK Set URL (never fetch a URL the token names).
+  const std::string jku(peeked->header.GetString("jku"));
+  if (!jku.empty() && jku != client->jwks_url) {
+    Refuse(outcome, kInvalidClient,
+           "the assertion's jku is not the client's registered JWK Set URL");
+    return;
+  }
+  // The registered keys, and those the client publishes, with the header's kid that fit its alg.
+  std::vector<auth::Jwk> candidates;
+  if (!client->jwks_json.empty()) {
+    if (absl::StatusOr<std::vector<auth::Jwk>> jwks = auth::ParseJwks(client->jwks_json);
+        jwks.ok()) {
+      candidates = std::move(*jwks);
+    }
+  }
+  if (!client->jwks_url.empty()) {
+    for (auth::Jwk& k : PublishedKeys(client->jwks_url, kid)) candidates.push_back(std::move(k));
+  }
   std::vector<auth::JwsKey> keys;
-  if (jwks.ok()) {
-    for (const auth::Jwk& jwk : *jwks) {
+  {
+    for (const auth::Jwk& jwk : candidates) {
       if (jwk.kid != kid) continue;
       if (absl::StatusOr<auth::JwsKey> key = auth::JwsKeyFromJwk(jwk, *alg); key.ok()) {
         keys.push_back(*std::move(key));
@@ -360,6 +376,37 @@ void TokenEndpoint::Audit(const TokenHttpRequest& request, const Outcome& outcom
   if (absl::StatusOr<Value> event = audit::BuildAuditEvent(record); event.ok()) {
     audit_.Enqueue(std::move(*event));
   }
+}
+
+std::vector<auth::Jwk> TokenEndpoint::PublishedKeys(const std::string& url,
+                                                    const std::string& kid) {
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&jwks_mu_);
+    auto it = jwks_cache_.find(url);
+    if (it != jwks_cache_.end()) {
+      const bool fresh = now - it->second.fetched < options_.jwks_cache;
+      bool has_kid = false;
+      for (const auth::Jwk& k : it->second.keys) has_kid |= k.kid == kid;
+      if (fresh && (has_kid || now - it->second.fetched < absl::Minutes(1))) return it->second.keys;
+    }
+  }
+  if (options_.http == nullptr) return {};
+  http::ClientRequest request;
+  request.method = "GET";
+  request.url = url;
+  request.headers.emplace_back("Accept", "application/json");
+  absl::StatusOr<http::ClientResponse> response = options_.http->Send(request);
+  std::vector<auth::Jwk> keys;
+  if (response.ok() && response->status == 200) {
+    if (absl::StatusOr<std::vector<auth::Jwk>> parsed = auth::ParseJwks(response->body);
+        parsed.ok()) {
+      keys = std::move(*parsed);
+    }
+  }
+  absl::MutexLock lock(&jwks_mu_);
+  jwks_cache_[url] = CachedJwks{keys, now};
+  return keys;
 }
 
 }  // namespace tc::access

@@ -38,17 +38,21 @@
 // Thread-safe (the store, audit log, clock and random are).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "access/access_token.h"
 #include "access/account_store.h"
 #include "audit/audit_log.h"
+#include "auth/jwk.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "http/client.h"
 
 namespace tc::access {
 
@@ -69,6 +73,12 @@ struct TokenEndpointOptions {
   absl::Duration leeway = absl::Seconds(60);
   // This server's name in audit entries (source.observer).
   std::string server_name = "throughcare";
+  // Fetches a client's published JWK Set (clients registered with jwks_url); nullptr = such
+  // clients cannot authenticate. Not owned; MUST outlive the endpoint.
+  http::HttpClient* http = nullptr;
+  // How long a fetched JWK Set is used before it is fetched again (sooner when an assertion
+  // names a key it lacks, at most once a minute).
+  absl::Duration jwks_cache = absl::Minutes(5);
 };
 
 // One HTTP request to the endpoint, as far as it matters here.
@@ -113,8 +123,18 @@ class TokenEndpoint {
   void AuthenticateClient(const TokenRequestForm& form, Outcome& outcome);
   void Audit(const TokenHttpRequest& request, const Outcome& outcome);
 
+  // The keys published at `url`: cached; fetched again when stale, or when `kid` is missing and
+  // the last fetch is over a minute old. Empty on failure.
+  std::vector<auth::Jwk> PublishedKeys(const std::string& url, const std::string& kid);
+
   AccountStore& accounts_;
   audit::AuditLog& audit_;
+  struct CachedJwks {
+    std::vector<auth::Jwk> keys;
+    absl::Time fetched;
+  };
+  absl::Mutex jwks_mu_;
+  std::map<std::string, CachedJwks> jwks_cache_ ABSL_GUARDED_BY(jwks_mu_);
   const TokenKeys keys_;
   const base::Clock& clock_;
   base::Random& random_;

@@ -163,15 +163,21 @@ int UserRole(const AccountCommands& cmds, AccountStore& store, std::ostream& out
 
 int ClientAdd(const AccountCommands& cmds, AccountStore& store, std::ostream& out,
               std::ostream& err) {
-  std::ifstream file(cmds.jwks_file, std::ios::binary);
-  if (!file) return Fail(err, absl::StrCat("cannot read the JWK Set file ", cmds.jwks_file));
   std::ostringstream jwks;
-  jwks << file.rdbuf();
+  if (cmds.jwks_file.empty() && cmds.jwks_url.empty()) {
+    return Fail(err, "give the client's JWK Set (--jwks FILE) or its URL (--jwks-url URL)");
+  }
+  if (!cmds.jwks_file.empty()) {
+    std::ifstream file(cmds.jwks_file, std::ios::binary);
+    if (!file) return Fail(err, absl::StrCat("cannot read the JWK Set file ", cmds.jwks_file));
+    jwks << file.rdbuf();
+  }
   ClientRegistration client;
   client.client_id = cmds.client_id;
   client.name = cmds.name;
   client.scopes = absl::StrJoin(cmds.scopes, " ");
   client.jwks_json = jwks.str();
+  client.jwks_url = cmds.jwks_url;
   client.establishments = cmds.establishments;
   absl::Status status = store.AddClient(client);
   if (!status.ok()) return Fail(err, status);
@@ -264,8 +270,10 @@ void AddAccountCommands(CLI::App& app, AccountCommands& cmds, std::string& data_
   cmds.client_add->add_option("--client-id", cmds.client_id, "Client id ([A-Za-z0-9._-]{2,64})")
       ->required();
   cmds.client_add->add_option("--name", cmds.name, "Client name")->required();
-  cmds.client_add->add_option("--jwks", cmds.jwks_file, "File holding the client's public JWK Set")
-      ->required();
+  cmds.client_add->add_option("--jwks", cmds.jwks_file, "File holding the client's public JWK Set");
+  cmds.client_add->add_option("--jwks-url", cmds.jwks_url,
+                              "URL the client publishes its JWK Set at (https; assertions may "
+                              "name it as jku)");
   cmds.client_add
       ->add_option("--scope", cmds.scopes,
                    "system/ scopes the client may be granted, space-separated (repeatable)")

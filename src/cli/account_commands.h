@@ -58,6 +58,7 @@ struct AccountCommands {
   bool password_stdin = false;
   std::string client_id;
   std::string jwks_file;
+  std::string jwks_url;
   std::vector<std::string> scopes;
   std::string oidc_issuer;
   std::string oidc_subject;  // --scope may be repeated; the values are joined by spaces

@@ -39,7 +39,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   app->audit_log_ = std::make_unique<audit::AuditLog>(*app->store_, app->clock_, app->random_);
   TC_ASSIGN_OR_RETURN(app->access_, access::AccessControl::Create(*app->store_, *app->audit_log_,
                                                                   keys, app->clock_));
+  {  // Outbound HTTP: clients' published JWK Sets, the OpenID provider.
+    http::HttpClientOptions ho;
+    ho.ca_file = options.oidc_ca_file;
+    TC_ASSIGN_OR_RETURN(app->http_client_, http::NewHttpClient(ho));
+  }
   access::TokenEndpointOptions to;
+  to.http = app->http_client_.get();
   to.token_url =
       options.token_url.empty() ? TokenUrlFor(base_url, options.base_path) : options.token_url;
   to.token_lifetime = options.backend_token_lifetime;
@@ -60,9 +66,6 @@ absl::StatusOr<std::unique_ptr<App>> App::Open(const AppOptions& options) {
   TC_ASSIGN_OR_RETURN(app->sessions_, access::SessionStore::Open(options.data_dir + "/access.db",
                                                                  app->clock_, app->random_));
   if (!options.oidc_issuer.empty()) {
-    http::HttpClientOptions ho;
-    ho.ca_file = options.oidc_ca_file;
-    TC_ASSIGN_OR_RETURN(app->http_client_, http::NewHttpClient(ho));
     access::OidcConfig oc;
     oc.issuer = options.oidc_issuer;
     oc.client_id = options.oidc_client_id;

@@ -167,3 +167,56 @@ test('every issuance and refusal is an audited login of the client', async () =>
   assert.ok(byClient.filter((e) => e.outcome === '4').length >= 3, 'refused assertions');
   for (const e of byClient) assert.ok(!JSON.stringify(e).includes('eyJ'), 'no JWT in the audit trail');
 });
+
+// A client that publishes its key set at a URL (registered with --jwks-url): the server fetches
+// it, accepts an assertion whose jku is that URL, and refuses any other jku (it never fetches a URL
+// a token names).
+test('a client registered with its JWK Set URL (jku)', async () => {
+  const http = await import('node:http');
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const jwks = { keys: [{ ...key.publicKey.export({ format: 'jwk' }), kid: 'pub-1', alg: 'ES384', use: 'sig' }] };
+  let fetched = 0;
+  const server = http.createServer((req, res) => {
+    fetched++;
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(jwks));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/jwks.json`;
+  try {
+    const add = spawnSync(process.env.THROUGHCARE_BIN, ['client', 'add', '--data', srv.dir,
+      '--client-id', 'published-keys', '--name', 'Published keys', '--jwks-url', url,
+      '--scope', 'system/Patient.rs'], { encoding: 'utf8' });
+    assert.equal(add.status, 0, add.stderr);
+    const sign384 = (claims, header) => {
+      const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+      return `${input}.${b64url(sign('sha384', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }))}`;
+    };
+    const claims = () => assertionClaims({ iss: 'published-keys', sub: 'published-keys' });
+    const ok = await requestToken(sign384(claims(), { alg: 'ES384', typ: 'JWT', kid: 'pub-1', jku: url }),
+      'system/Patient.rs');
+    assert.equal(ok.status, 200, ok.text);
+    assert.ok(fetched >= 1);
+    const read = await fetch(`${srv.base}/Patient/${patientId}`, { headers: bearer(ok.json.access_token) });
+    assert.equal(read.status, 200);
+    // Without jku the registered URL is used too.
+    const plain = await requestToken(sign384(claims(), { alg: 'ES384', typ: 'JWT', kid: 'pub-1' }),
+      'system/Patient.rs');
+    assert.equal(plain.status, 200, plain.text);
+    // Any other jku is refused, and never fetched.
+    const before = fetched;
+    const evil = await requestToken(sign384(claims(),
+      { alg: 'ES384', typ: 'JWT', kid: 'pub-1', jku: 'https://attacker.example/jwks.json' }), 'system/Patient.rs');
+    assert.equal(evil.status, 401);
+    assert.equal(evil.json.error, 'invalid_client');
+    assert.equal(fetched, before);
+    // A URL that is neither https nor loopback cannot be registered.
+    const bad = spawnSync(process.env.THROUGHCARE_BIN, ['client', 'add', '--data', srv.dir,
+      '--client-id', 'plain-http', '--name', 'Plain', '--jwks-url', 'http://keys.example/jwks.json',
+      '--scope', 'system/Patient.rs'], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /https/);
+  } finally {
+    server.close();
+  }
+});
