@@ -597,6 +597,11 @@ Indexer::Indexer(const fhir::Definitions& definitions, std::vector<fhir::SearchP
     FindAliases(tp);
     if (const std::vector<std::string>* cp = definitions.CompartmentParams("Patient", type)) {
       tp.compartment_params = *cp;
+    } else if (type == "Task") {
+      // R4's Patient compartment leaves Task out; a task about a patient (Task.for) belongs to
+      // that patient's record here, so that it follows the patient and is decided by the
+      // patient's relationship like every other entry (docs/decisions/0004).
+      tp.compartment_params = {"patient"};
     }
   }
   plan_ = std::move(plan);

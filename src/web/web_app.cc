@@ -180,7 +180,8 @@ bool WebApp::Owns(const http::Request& request) const {
   return p == "/" || p == "/login" || p == "/login/totp" || p == "/login/oidc" ||
          p == "/login/oidc/callback" || p == "/account/password" || p == "/logout" ||
          p == "/logout/everywhere" || p == "/break-glass" || p == "/audit" || p == "/patients" ||
-         p == "/worklist" || p == "/reception" || absl::StartsWith(p, "/patients/");
+         p == "/worklist" || p == "/reception" || absl::StartsWith(p, "/tasks/") ||
+         absl::StartsWith(p, "/patients/");
 }
 
 http::Response WebApp::Redirect(std::string_view location) const {
@@ -319,6 +320,9 @@ http::Response WebApp::Handle(const http::Request& request) {
   }
   if (path == "/worklist" && get) return WorklistPage(ctx);
   if (path == "/reception") return ReceptionPage(ctx, request);
+  if (absl::StartsWith(path, "/tasks/") && absl::EndsWith(path, "/done") && post) {
+    return TaskDone(ctx, path.substr(7, path.size() - 7 - 5));
+  }
   if (absl::StartsWith(path, "/patients/")) {
     // /patients/{id}/alerts and /patients/{id}/alerts/{flag}/end
     std::vector<std::string> parts = absl::StrSplit(path.substr(10), '/');

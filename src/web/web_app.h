@@ -30,7 +30,10 @@
 //                                custodial staff with the patient's consent; POST
 //                                /patients/{id}/alerts/{flag}/end ends one
 //   GET  /worklist               the establishment's work: new arrivals in the last 7 days,
-//                                patients with active alerts, releases in the next 28 days
+//                                patients with active alerts, tasks due (reception clocks:
+//                                first-stage screen the same day, second-stage assessment within
+//                                7 days, BBV testing offered within 72 hours; overdue marked;
+//                                POST /tasks/{id}/done), releases in the next 28 days
 //   GET|POST /reception          receive a person into custody at the user's establishment: a new
 //                                person (NHS number checked, modulus 11) or one already known —
 //                                the same NHS number, or a likely match on name and date of birth
@@ -119,6 +122,8 @@ class WebApp {
   http::Response AlertsPage(Context& ctx, const http::Request& request,
                             const std::string& patient_id, const std::string& end_flag_id);
   http::Response WorklistPage(Context& ctx);
+  // POST /tasks/{id}/done: the task is completed (once, even if sent twice).
+  http::Response TaskDone(Context& ctx, const std::string& task_id);
   // web_app_reception.cc
   http::Response ReceptionPage(Context& ctx, const http::Request& request);
   // web_app_observations.cc

@@ -2,6 +2,7 @@
 // the access layer like every change (policy and audit in the write's transaction); operational
 // information the patient agreed to share carries the consent tag that lets custodial staff see
 // it (access/access_control.h) and nothing else.
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/str_cat.h"
@@ -177,6 +178,31 @@ http::Response WebApp::AlertsPage(Context& ctx, const http::Request& request,
   return Page(ctx, error.empty() ? 200 : 400, "Raise an alert", main);
 }
 
+http::Response WebApp::TaskDone(Context& ctx, const std::string& task_id) {
+  if (!base::IsValidFhirId(task_id)) {
+    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
+  }
+  std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
+  absl::StatusOr<engine::ReadResult> task = deps_.repository.Read("Task", task_id);
+  if (!task.ok()) return Page(ctx, 404, "Page not found", "<h1>Not known</h1>");
+  absl::StatusOr<Value> t = fhir::ParseJson(task->content);
+  if (!t.ok()) return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry</h1>");
+  t->Set("status", Str("completed"));
+  t->Set("lastModified", Str(base::FormatInstant(deps_.clock.Now())));
+  engine::WriteOptions wo;
+  wo.hooks = guard.get();
+  wo.if_match_version = task->version;  // a task done twice at once is saved once
+  absl::StatusOr<engine::WriteResult> w =
+      deps_.repository.Update("Task", task_id, std::move(*t), wo);
+  guard->Finish("update", "Task/" + task_id, "", w.ok() ? 200 : engine::HttpStatusOf(w.status()),
+                w.ok() ? "" : std::string(w.status().message()));
+  if (!w.ok() && !absl::IsFailedPrecondition(w.status())) {
+    return Page(ctx, engine::HttpStatusOf(w.status()), "Not saved",
+                "<h1 class=\"nhsuk-heading-l\">The task could not be updated</h1>");
+  }
+  return Redirect("/worklist");
+}
+
 http::Response WebApp::WorklistPage(Context& ctx) {
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   if (absl::Status s = guard->AllowType(auth::Action::kSearch, "Patient"); !s.ok()) {
@@ -212,9 +238,10 @@ http::Response WebApp::WorklistPage(Context& ctx) {
   };
   auto section = [&](std::string_view heading, std::string_view none,
                      const std::vector<std::string>& head,
-                     const std::vector<std::vector<std::string>>& rows) {
-    std::string body = rows.empty() ? "<p class=\"nhsuk-body\">" + EscapeHtml(none) + "</p>"
-                                    : Table(std::to_string(rows.size()) + " patients", head, rows);
+                     const std::vector<std::vector<std::string>>& rows, std::string_view noun) {
+    std::string body =
+        rows.empty() ? "<p class=\"nhsuk-body\">" + EscapeHtml(none) + "</p>"
+                     : Table(std::to_string(rows.size()) + " " + std::string(noun), head, rows);
     return "<h2 class=\"nhsuk-heading-m\">" + EscapeHtml(heading) + "</h2>" + body;
   };
   std::string main = "<h1 class=\"nhsuk-heading-l\">Worklist</h1>";
@@ -238,7 +265,7 @@ http::Response WebApp::WorklistPage(Context& ctx) {
          EscapeHtml(DisplayDate(period ? period->GetString("start") : ""))});
   }
   main += section("New arrivals in the last 7 days", "No new arrivals in the last 7 days.",
-                  {"Patient", "Received"}, rows);
+                  {"Patient", "Received"}, rows, "patients");
 
   // Patients with active alerts.
   rows.clear();
@@ -256,7 +283,45 @@ http::Response WebApp::WorklistPage(Context& ctx) {
          "<strong class=\"nhsuk-tag nhsuk-tag--red\">" +
              EscapeHtml(code ? code->GetString("text") : "") + "</strong>"});
   }
-  main += section("Patients with active alerts", "No active alerts.", {"Patient", "Alert"}, rows);
+  main += section("Patients with active alerts", "No active alerts.", {"Patient", "Alert"}, rows,
+                  "alerts");
+
+  // Tasks to do (reception clocks and others), soonest first; overdue ones marked.
+  rows.clear();
+  std::vector<engine::ReadResult> task_patients;
+  std::vector<engine::ReadResult> tasks = search(
+      "Task", {{"status", "requested,received,accepted,in-progress"}, {"_include", "Task:patient"}},
+      &task_patients);
+  std::vector<std::pair<absl::Time, std::vector<std::string>>> due_rows;
+  for (const engine::ReadResult& t : tasks) {
+    absl::StatusOr<Value> v = fhir::ParseJson(t.content);
+    if (!v.ok()) continue;
+    std::optional<absl::Time> due;
+    if (const Value* r = v->Find("restriction"); r && r->Find("period")) {
+      due = base::ParseFhirDateTime(r->Find("period")->GetString("end"));
+    }
+    const bool overdue = due && *due < now;
+    std::string when = due ? EscapeHtml(When(*due)) : "no due date";
+    if (overdue) when += " <strong class=\"nhsuk-tag nhsuk-tag--red\">Overdue</strong>";
+    const std::string done_form =
+        "<form method=\"post\" action=\"/tasks/" + EscapeAttribute(t.id) +
+        "/done\"><input type=\"hidden\" name=\"csrf\" value=\"" + EscapeAttribute(ctx.csrf) +
+        "\"><button class=\"nhsuk-button nhsuk-button--secondary nhsuk-button--small "
+        "nhsuk-u-margin-bottom-0\" type=\"submit\">Done<span class=\"nhsuk-u-visually-hidden\"> "
+        "— " +
+        EscapeHtml(v->GetString("description")) + "</span></button></form>";
+    due_rows.emplace_back(
+        due.value_or(absl::InfiniteFuture()),
+        std::vector<std::string>{
+            patient_link(task_patients,
+                         v->Find("for") ? v->Find("for")->GetString("reference") : ""),
+            EscapeHtml(v->GetString("description")), when, done_form});
+  }
+  std::sort(due_rows.begin(), due_rows.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [due, row] : due_rows) rows.push_back(std::move(row));
+  main +=
+      section("Tasks due", "No tasks due.", {"Patient", "Task", "Due (UTC)", ""}, rows, "tasks");
 
   // Releases planned in the next 28 days: episodes whose end falls in that window.
   rows.clear();
@@ -278,7 +343,7 @@ http::Response WebApp::WorklistPage(Context& ctx) {
          EscapeHtml(DisplayDate(period ? period->GetString("end") : ""))});
   }
   main += section("Releases in the next 28 days", "No releases planned in the next 28 days.",
-                  {"Patient", "Release date"}, rows);
+                  {"Patient", "Release date"}, rows, "patients");
   guard->Finish("search-type", "EpisodeOfCare", "worklist", 200);
   return Page(ctx, 200, "Worklist", main);
 }

@@ -50,6 +50,28 @@ struct Arrival {
   std::string nhs_digits;  // once valid
 };
 
+// The clocks a reception into an adult prison starts (domain.md: first-stage screen the same day,
+// second-stage assessment within 7 days, blood-borne virus testing offered within 72 hours).
+// Youth (CHAT within 10 days) and IRC (Rule 34 within 24 hours) clocks depend on the
+// establishment's kind: not yet.
+struct ReceptionClock {
+  std::string_view code;
+  std::string_view display;
+  absl::Time (*due)(absl::Time received);
+};
+constexpr ReceptionClock kReceptionClocks[] = {
+    {"first-stage-screen", "First-stage reception screen",
+     [](absl::Time t) {
+       // The end of the day of reception (UTC).
+       const absl::CivilDay day = absl::ToCivilDay(t, absl::UTCTimeZone());
+       return absl::FromCivil(day + 1, absl::UTCTimeZone()) - absl::Seconds(1);
+     }},
+    {"second-stage-assessment", "Second-stage health assessment",
+     [](absl::Time t) { return t + absl::Hours(24 * 7); }},
+    {"bbv-testing-offer", "Offer blood-borne virus testing",
+     [](absl::Time t) { return t + absl::Hours(72); }},
+};
+
 constexpr std::pair<std::string_view, std::string_view> kSexes[] = {
     {"female", "Female"}, {"male", "Male"}, {"other", "Other"}, {"unknown", "Not known"}};
 
@@ -386,6 +408,27 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
   encounter.Set("period", period);
   encounter.Set("serviceProvider", Ref(org_ref));
   entries.Append(Entry("", std::move(encounter), "POST", "Encounter"));
+  // The reception clocks (shared/domain.md "Reception"): each a Task due at the right time, shown
+  // as due or overdue on the worklist until done.
+  for (const ReceptionClock& clock : kReceptionClocks) {
+    Value task = Value::Object();
+    task.Set("resourceType", Str("Task"));
+    task.Set("status", Str("requested"));
+    task.Set("intent", Str("order"));
+    task.Set("priority", Str("urgent"));
+    task.Set("code", Concept("https://throughcare.dev/fhir/CodeSystem/task-type", clock.code,
+                             clock.display));
+    task.Set("description", Str(clock.display));
+    task.Set("for", Ref(subject));
+    task.Set("authoredOn", Str(now_text));
+    Value restriction = Value::Object();
+    Value due = Value::Object();
+    due.Set("end", Str(base::FormatInstant(clock.due(now))));
+    restriction.Set("period", std::move(due));
+    task.Set("restriction", std::move(restriction));
+    task.Set("owner", Ref(org_ref));
+    entries.Append(Entry("", std::move(task), "POST", "Task"));
+  }
   Value bundle = Value::Object();
   bundle.Set("resourceType", Str("Bundle"));
   bundle.Set("type", Str("transaction"));

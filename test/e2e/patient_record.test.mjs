@@ -227,6 +227,22 @@ describe('caseload and patient summary', () => {
     assert.match(banner, /943 476 5919/);
     assert.match(banner, /HMP Northfield/);
     await screenshot(page, 'reception-new');
+    const newId = new URL(page.url()).pathname.split('/')[2];
+    // The reception clocks are on the worklist, soonest first; done removes one.
+    await page.goto(`${origin}/worklist`);
+    const tasks = await page.$$eval('main h2:text("Tasks due") + table tbody tr',
+      (rows) => rows.map((r) => [r.cells[0].querySelector('a')?.getAttribute('href'), r.cells[1].textContent]));
+    const mine = tasks.filter(([href]) => href === `/patients/${newId}`).map(([, t]) => t);
+    assert.deepEqual(mine, ['First-stage reception screen', 'Offer blood-borne virus testing',
+      'Second-stage health assessment']);
+    await screenshot(page, 'worklist-tasks');
+    await accessible(page);
+    await Promise.all([page.waitForNavigation(),
+      page.click(`main h2:text("Tasks due") + table tr:has(a[href="/patients/${newId}"]):has-text("First-stage") button`)]);
+    const left = await page.$$eval('main h2:text("Tasks due") + table tbody tr',
+      (rows) => rows.map((r) => r.cells[1].textContent + '@' + r.cells[0].querySelector('a')?.getAttribute('href')));
+    assert.ok(!left.includes(`First-stage reception screen@/patients/${newId}`));
+    assert.ok(left.includes(`Second-stage health assessment@/patients/${newId}`));
 
     // A person held at WLY arrives at NFD: found by NHS number, received, and visible at once.
     const theirs = (await fhir(server.base, 'GET', `/Patient/${arrivingFromWly}`)).json;
