@@ -326,6 +326,11 @@ http::Response WebApp::Handle(const http::Request& request) {
   if (absl::StartsWith(path, "/patients/")) {
     // /patients/{id}/alerts and /patients/{id}/alerts/{flag}/end
     std::vector<std::string> parts = absl::StrSplit(path.substr(10), '/');
+    if (parts.size() >= 2 && parts[1] == "notes") {
+      std::string rest;
+      for (size_t i = 2; i < parts.size(); ++i) rest += "/" + parts[i];
+      return NotesPage(ctx, request, parts[0], rest);
+    }
     if (parts.size() == 2 && parts[1] == "alerts") return AlertsPage(ctx, request, parts[0], "");
     if (parts.size() == 4 && parts[1] == "alerts" && parts[3] == "end" && post) {
       return AlertsPage(ctx, request, parts[0], parts[2]);

@@ -38,6 +38,11 @@
 //                                person (NHS number checked, modulus 11) or one already known —
 //                                the same NHS number, or a likely match on name and date of birth
 //                                offered for confirmation — whose custody then moves here at once
+//   GET  /patients/{id}/notes    clinical notes (Composition, LOINC 11506-3 progress note),
+//                                newest first; GET|POST .../notes/new writes one (signed by its
+//                                author: final); GET|POST .../notes/{note}/amend amends one (a new
+//                                version, status amended); GET .../notes/{note}/history shows
+//                                every version
 //   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
 //                                calculated, every value and the score stored as Observations
 //                                in one transaction (a double submit stores nothing twice)
@@ -126,6 +131,9 @@ class WebApp {
   http::Response TaskDone(Context& ctx, const std::string& task_id);
   // web_app_reception.cc
   http::Response ReceptionPage(Context& ctx, const http::Request& request);
+  // web_app_notes.cc: `rest` is what follows /patients/{id}/notes
+  http::Response NotesPage(Context& ctx, const http::Request& request,
+                           const std::string& patient_id, const std::string& rest);
   // web_app_observations.cc
   http::Response ObservationsPage(Context& ctx, const http::Request& request,
                                   const std::string& patient_id);

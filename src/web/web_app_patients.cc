@@ -241,6 +241,10 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
         return s;
       }());
   main += "</dl></div></div>";
+  main += "<p class=\"nhsuk-body\"><a href=\"/patients/" + EscapeAttribute(patient_id) +
+          "/notes\">Notes</a> · <a href=\"/patients/" + EscapeAttribute(patient_id) +
+          "/observations\">Record observations</a> · <a href=\"/patients/" +
+          EscapeAttribute(patient_id) + "/alerts\">Raise an alert</a></p>";
 
   // The latest NEWS2, with the response it calls for (care/news2.h).
   std::string news_html;

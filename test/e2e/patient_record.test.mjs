@@ -269,6 +269,38 @@ describe('caseload and patient summary', () => {
     assert.equal(byOrg['Organization/est-WLY'], 'finished');
   });
 
+  test('clinical notes: written, signed, amended with every version kept and shown', async () => {
+    const id = [...nfd][4];
+    await page.goto(`${origin}/patients/${id}`);
+    await Promise.all([page.waitForNavigation(), page.click('main a:text("Notes")')]);
+    await Promise.all([page.waitForNavigation(), page.click('text=Write a note')]);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.match(await page.textContent('.nhsuk-error-summary'), /Enter the note/);
+    await page.fill('#title', 'Reception review');
+    await page.fill('#text', 'Seen at reception.\nNo injuries. <b>not bold</b>');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    let main = await page.textContent('main');
+    assert.match(main, /Reception review/);
+    assert.match(main, /Nina Nurse \(registered-nurse\)/);
+    assert.match(main, /<b>not bold<\/b>/, 'typed markup is shown as text, never rendered');
+    await Promise.all([page.waitForNavigation(), page.click('text=Amend')]);
+    assert.equal(await page.inputValue('#text'), 'Seen at reception.\nNo injuries. <b>not bold</b>');
+    await page.fill('#text', 'Seen at reception.\nBruise on left forearm, photographed.');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    main = await page.textContent('main');
+    assert.match(main, /Amended/);
+    assert.match(main, /Bruise on left forearm/);
+    await screenshot(page, 'notes');
+    await accessible(page);
+    await Promise.all([page.waitForNavigation(), page.click('main a:text("History")')]);
+    const history = await page.textContent('main');
+    assert.match(history, /Version 2 \(amended\)/);
+    assert.match(history, /Version 1 \(final\)/);
+    assert.match(history, /No injuries/);
+    await accessible(page);
+  });
+
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
     const res = await page.goto(`${origin}/patients/${atWly}`);
     assert.equal(res.status(), 403);
