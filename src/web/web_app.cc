@@ -332,6 +332,7 @@ http::Response WebApp::Handle(const http::Request& request) {
       return NotesPage(ctx, request, parts[0], rest);
     }
     if (parts.size() == 2 && parts[1] == "alerts") return AlertsPage(ctx, request, parts[0], "");
+    if (parts.size() == 2 && parts[1] == "allergies") return AllergiesPage(ctx, request, parts[0]);
     if (parts.size() == 4 && parts[1] == "alerts" && parts[3] == "end" && post) {
       return AlertsPage(ctx, request, parts[0], parts[2]);
     }

@@ -43,6 +43,9 @@
 //                                author: final); GET|POST .../notes/{note}/amend amends one (a new
 //                                version, status amended); GET .../notes/{note}/history shows
 //                                every version
+//   GET|POST /patients/{id}/allergies   record an allergy (substance, reaction, severity,
+//                                confirmed or suspected) or that the person has no known
+//                                allergies (AllergyIntolerance)
 //   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
 //                                calculated, every value and the score stored as Observations
 //                                in one transaction (a double submit stores nothing twice)
@@ -134,6 +137,9 @@ class WebApp {
   // web_app_notes.cc: `rest` is what follows /patients/{id}/notes
   http::Response NotesPage(Context& ctx, const http::Request& request,
                            const std::string& patient_id, const std::string& rest);
+  // web_app_allergies.cc
+  http::Response AllergiesPage(Context& ctx, const http::Request& request,
+                               const std::string& patient_id);
   // web_app_observations.cc
   http::Response ObservationsPage(Context& ctx, const http::Request& request,
                                   const std::string& patient_id);

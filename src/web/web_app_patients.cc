@@ -216,7 +216,38 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
             EscapeHtml(ConceptText(f.Find("code"))) + "</strong> ";
   }
   std::vector<std::string> allergy_items;
-  for (const Value& a : allergies) allergy_items.push_back(EscapeHtml(ConceptText(a.Find("code"))));
+  for (const Value& a : allergies) {
+    // "Penicillin (severe: anaphylaxis; suspected)".
+    std::string item = ConceptText(a.Find("code"));
+    std::vector<std::string> details;
+    if (const Value* rs = a.Find("reaction"); rs && rs->is_array() && rs->size()) {
+      const Value& r = rs->array()[0];
+      std::string reaction;
+      if (const Value* m = r.Find("manifestation"); m && m->is_array() && m->size()) {
+        reaction = ConceptText(&m->array()[0]);
+      }
+      std::string severity(r.GetString("severity"));
+      if (!severity.empty() || (!reaction.empty() && reaction != "Not recorded")) {
+        details.push_back(severity.empty() ? reaction
+                          : reaction.empty() || reaction == "Not recorded"
+                              ? severity
+                              : severity + ": " + reaction);
+      }
+    }
+    if (ConceptText(a.Find("verificationStatus")) == "Unconfirmed" ||
+        (a.Find("verificationStatus") && a.Find("verificationStatus")->Find("coding") &&
+         a.Find("verificationStatus")->Find("coding")->size() &&
+         a.Find("verificationStatus")->Find("coding")->array()[0].GetString("code") ==
+             "unconfirmed")) {
+      details.push_back("suspected");
+    }
+    if (!details.empty()) {
+      item += " (";
+      for (size_t i = 0; i < details.size(); ++i) item += (i ? "; " : "") + details[i];
+      item += ")";
+    }
+    allergy_items.push_back(EscapeHtml(item));
+  }
   std::string main =
       "<div class=\"nhsuk-card nhsuk-card--feature\"><div "
       "class=\"nhsuk-card__content nhsuk-card__content--feature\"><h1 "
@@ -244,7 +275,8 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
   main += "<p class=\"nhsuk-body\"><a href=\"/patients/" + EscapeAttribute(patient_id) +
           "/notes\">Notes</a> · <a href=\"/patients/" + EscapeAttribute(patient_id) +
           "/observations\">Record observations</a> · <a href=\"/patients/" +
-          EscapeAttribute(patient_id) + "/alerts\">Raise an alert</a></p>";
+          EscapeAttribute(patient_id) + "/alerts\">Raise an alert</a> · <a href=\"/patients/" +
+          EscapeAttribute(patient_id) + "/allergies\">Record an allergy</a></p>";
 
   // The latest NEWS2, with the response it calls for (care/news2.h).
   std::string news_html;

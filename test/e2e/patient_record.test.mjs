@@ -301,6 +301,23 @@ describe('caseload and patient summary', () => {
     await accessible(page);
   });
 
+  test('allergies: recorded with reaction, severity and certainty, shown in the banner', async () => {
+    const id = [...nfd][5];
+    await page.goto(`${origin}/patients/${id}/allergies`);
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    assert.match(await page.textContent('.nhsuk-error-summary'), /Enter the substance/);
+    await accessible(page);
+    await page.fill('#substance', 'Penicillin');
+    await page.fill('#reaction', 'anaphylaxis');
+    await page.check('#severity-3');
+    await page.check('#certainty-2');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    assert.equal(new URL(page.url()).pathname, `/patients/${id}`);
+    assert.match(await page.textContent('.nhsuk-card--feature'),
+      /Allergies\s*Penicillin \(severe: anaphylaxis; suspected\)/);
+  });
+
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
     const res = await page.goto(`${origin}/patients/${atWly}`);
     assert.equal(res.status(), 403);
