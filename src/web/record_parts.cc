@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "web/html.h"
 
 namespace tc::web {
 
@@ -37,6 +38,34 @@ Value Concept(std::string_view system, std::string_view code, std::string_view d
   c.Set("coding", std::move(list));
   c.Set("text", Str(display));
   return c;
+}
+
+std::string RenderRadios(std::string_view name, std::string_view legend,
+                         const std::vector<std::pair<std::string, std::string>>& choices,
+                         std::string_view value, std::string_view error) {
+  std::string out = "<div class=\"nhsuk-form-group";
+  if (!error.empty()) out += " nhsuk-form-group--error";
+  out += "\"><fieldset class=\"nhsuk-fieldset\"";
+  if (!error.empty()) out += " aria-describedby=\"" + EscapeAttribute(name) + "-error\"";
+  out += "><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">" +
+         EscapeHtml(legend) + "</legend>";
+  if (!error.empty()) {
+    out += "<span class=\"nhsuk-error-message\" id=\"" + EscapeAttribute(name) +
+           "-error\"><span class=\"nhsuk-u-visually-hidden\">Error:</span> " + EscapeHtml(error) +
+           "</span>";
+  }
+  out += "<div class=\"nhsuk-radios\">";
+  int i = 0;
+  for (const auto& [v, label] : choices) {
+    const std::string id = std::string(name) + "-" + std::to_string(++i);
+    out += "<div class=\"nhsuk-radios__item\"><input class=\"nhsuk-radios__input\" id=\"" +
+           EscapeAttribute(id) + "\" name=\"" + EscapeAttribute(name) +
+           "\" type=\"radio\" value=\"" + EscapeAttribute(v) + "\"" +
+           (v == value ? " checked" : "") +
+           "><label class=\"nhsuk-label nhsuk-radios__label\" for=\"" + EscapeAttribute(id) +
+           "\">" + EscapeHtml(label) + "</label></div>";
+  }
+  return out + "</div></fieldset></div>";
 }
 
 std::string PatientName(const Value& patient) {

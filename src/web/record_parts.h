@@ -7,6 +7,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/repository.h"
 #include "fhir/value.h"
@@ -21,6 +23,12 @@ fhir::Value Str(std::string_view s);
 fhir::Value Ref(std::string_view ref);
 // A CodeableConcept with one coding (system, code, display) and text = display.
 fhir::Value Concept(std::string_view system, std::string_view code, std::string_view display);
+
+// An nhsuk radios group: `choices` are (value, label); the one equal to `value` is checked; with
+// `error`, the group shows it (ids are <name>-1, <name>-2, ... for the error summary's links).
+std::string RenderRadios(std::string_view name, std::string_view legend,
+                         const std::vector<std::pair<std::string, std::string>>& choices,
+                         std::string_view value, std::string_view error = "");
 
 // "SMITH, John Paul" from the official (else first) name; "(no name)" when there is none.
 std::string PatientName(const fhir::Value& patient);

@@ -60,6 +60,7 @@
 #pragma once
 
 #include <string>
+#include <variant>
 
 #include "access/access_control.h"
 #include "access/account_store.h"
@@ -145,6 +146,11 @@ class WebApp {
                                   const std::string& patient_id);
   // The request guard for the signed-in user (break-glass from the session).
   std::unique_ptr<access::RequestGuard> GuardFor(const Context& ctx) const;
+  // Patient `patient_id` as the user may see it: the stored resource, or the page to answer
+  // instead (404 for an unknown or malformed id, 403 — audited — when refused).
+  std::variant<engine::ReadResult, http::Response> OpenPatient(const Context& ctx,
+                                                               access::RequestGuard& guard,
+                                                               const std::string& patient_id);
 
   // A complete page for `ctx` (its user, CSRF token and break-glass banner).
   http::Response Page(const Context& ctx, int status, const std::string& title,

@@ -51,15 +51,8 @@ http::Response WebApp::AlertsPage(Context& ctx, const http::Request& request,
   }
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   const std::string resource = "Patient/" + patient_id;
-  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
-  if (!patient.ok()) {
-    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Not known</h1>");
-  }
-  if (absl::Status s = guard->AllowResource(auth::Action::kRead, *patient); !s.ok()) {
-    guard->Finish("read", resource, "", 403, std::string(s.message()));
-    return Page(ctx, 403, "Not available",
-                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1>");
-  }
+  std::variant<engine::ReadResult, http::Response> opened = OpenPatient(ctx, *guard, patient_id);
+  if (auto* refused = std::get_if<http::Response>(&opened)) return std::move(*refused);
   engine::WriteOptions wo;
   wo.hooks = guard.get();
   if (!end_flag_id.empty()) {  // end an alert: status inactive, period ended now

@@ -22,41 +22,14 @@ using fhir::Value;
 constexpr std::pair<std::string_view, std::string_view> kSeverities[] = {
     {"mild", "Mild"}, {"moderate", "Moderate"}, {"severe", "Severe"}};
 
-std::string Radios(std::string_view name, std::string_view legend,
-                   const std::vector<std::pair<std::string, std::string>>& choices,
-                   std::string_view value) {
-  std::string out =
-      "<div class=\"nhsuk-form-group\"><fieldset class=\"nhsuk-fieldset\"><legend "
-      "class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">" +
-      EscapeHtml(legend) + "</legend><div class=\"nhsuk-radios\">";
-  int i = 0;
-  for (const auto& [v, label] : choices) {
-    const std::string id = std::string(name) + "-" + std::to_string(++i);
-    out += "<div class=\"nhsuk-radios__item\"><input class=\"nhsuk-radios__input\" id=\"" + id +
-           "\" name=\"" + EscapeAttribute(name) + "\" type=\"radio\" value=\"" +
-           EscapeAttribute(v) + "\"" + (v == value ? " checked" : "") +
-           "><label class=\"nhsuk-label nhsuk-radios__label\" for=\"" + id + "\">" +
-           EscapeHtml(label) + "</label></div>";
-  }
-  return out + "</div></fieldset></div>";
-}
-
 }  // namespace
 
 http::Response WebApp::AllergiesPage(Context& ctx, const http::Request& request,
                                      const std::string& patient_id) {
-  if (!base::IsValidFhirId(patient_id)) {
-    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
-  }
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   const std::string resource = "Patient/" + patient_id;
-  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
-  if (!patient.ok()) return Page(ctx, 404, "Page not found", "<h1>Not known</h1>");
-  if (absl::Status s = guard->AllowResource(auth::Action::kRead, *patient); !s.ok()) {
-    guard->Finish("read", resource, "", 403, std::string(s.message()));
-    return Page(ctx, 403, "Not available",
-                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1>");
-  }
+  std::variant<engine::ReadResult, http::Response> opened = OpenPatient(ctx, *guard, patient_id);
+  if (auto* refused = std::get_if<http::Response>(&opened)) return std::move(*refused);
   std::string kind = "allergy", substance, reaction, severity, certainty = "confirmed";
   std::vector<std::pair<std::string, std::string>> errors;
   if (request.method == "POST") {
@@ -142,9 +115,9 @@ http::Response WebApp::AllergiesPage(Context& ctx, const http::Request& request,
   };
   std::string fields =
       "<input type=\"hidden\" name=\"csrf\" value=\"" + EscapeAttribute(ctx.csrf) + "\">";
-  fields += Radios("kind", "What to record",
-                   {{"allergy", "An allergy or intolerance"}, {"none-known", "No known allergies"}},
-                   kind);
+  fields += RenderRadios(
+      "kind", "What to record",
+      {{"allergy", "An allergy or intolerance"}, {"none-known", "No known allergies"}}, kind);
   InputField sub;
   sub.id = "substance";
   sub.label = "Substance";
@@ -163,9 +136,9 @@ http::Response WebApp::AllergiesPage(Context& ctx, const http::Request& request,
   fields += RenderInput(re);
   std::vector<std::pair<std::string, std::string>> severities;
   for (const auto& [v, l] : kSeverities) severities.emplace_back(v, l);
-  fields += Radios("severity", "Severity (optional)", severities, severity);
-  fields += Radios("certainty", "Certainty",
-                   {{"confirmed", "Confirmed"}, {"unconfirmed", "Suspected"}}, certainty);
+  fields += RenderRadios("severity", "Severity (optional)", severities, severity);
+  fields += RenderRadios("certainty", "Certainty",
+                         {{"confirmed", "Confirmed"}, {"unconfirmed", "Suspected"}}, certainty);
   main += "<form method=\"post\" action=\"/patients/" + EscapeAttribute(patient_id) +
           "/allergies\" novalidate>" + fields +
           "<button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\" "

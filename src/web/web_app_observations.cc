@@ -78,30 +78,11 @@ constexpr Choice kConsciousness[] = {{"alert", "Alert"},
                                      {"pain", "Responds to pain"},
                                      {"unresponsive", "Unresponsive"}};
 
-std::string Radios(std::string_view name, std::string_view legend, const Choice* choices, size_t n,
-                   std::string_view value, std::string_view error) {
-  std::string out = "<div class=\"nhsuk-form-group";
-  if (!error.empty()) out += " nhsuk-form-group--error";
-  out += "\"><fieldset class=\"nhsuk-fieldset\"";
-  if (!error.empty()) out += " aria-describedby=\"" + EscapeAttribute(name) + "-error\"";
-  out += "><legend class=\"nhsuk-fieldset__legend nhsuk-fieldset__legend--s\">" +
-         EscapeHtml(legend) + "</legend>";
-  if (!error.empty()) {
-    out += "<span class=\"nhsuk-error-message\" id=\"" + EscapeAttribute(name) +
-           "-error\"><span class=\"nhsuk-u-visually-hidden\">Error:</span> " + EscapeHtml(error) +
-           "</span>";
-  }
-  out += "<div class=\"nhsuk-radios\">";
-  for (size_t i = 0; i < n; ++i) {
-    const std::string id = std::string(name) + "-" + std::to_string(i + 1);
-    out += "<div class=\"nhsuk-radios__item\"><input class=\"nhsuk-radios__input\" id=\"" +
-           EscapeAttribute(id) + "\" name=\"" + EscapeAttribute(name) +
-           "\" type=\"radio\" value=\"" + EscapeAttribute(choices[i].value) + "\"" +
-           (choices[i].value == value ? " checked" : "") +
-           "><label class=\"nhsuk-label nhsuk-radios__label\" for=\"" + EscapeAttribute(id) +
-           "\">" + EscapeHtml(choices[i].label) + "</label></div>";
-  }
-  return out + "</div></fieldset></div>";
+template <size_t N>
+std::vector<std::pair<std::string, std::string>> Choices(const Choice (&choices)[N]) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Choice& c : choices) out.emplace_back(c.value, c.label);
+  return out;
 }
 
 bool OneOf(const Choice* choices, size_t n, std::string_view v) {
@@ -152,21 +133,10 @@ Value Entry(const std::string& full_url, Value resource, const std::string& subm
 
 http::Response WebApp::ObservationsPage(Context& ctx, const http::Request& request,
                                         const std::string& patient_id) {
-  if (!base::IsValidFhirId(patient_id)) {
-    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
-  }
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   const std::string resource = "Patient/" + patient_id;
-  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
-  if (!patient.ok()) {
-    return Page(ctx, 404, "Page not found",
-                "<h1 class=\"nhsuk-heading-l\">This patient is not known</h1>");
-  }
-  if (absl::Status s = guard->AllowResource(auth::Action::kRead, *patient); !s.ok()) {
-    guard->Finish("read", resource, "", 403, std::string(s.message()));
-    return Page(ctx, 403, "Not available",
-                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1>");
-  }
+  std::variant<engine::ReadResult, http::Response> opened = OpenPatient(ctx, *guard, patient_id);
+  if (auto* refused = std::get_if<http::Response>(&opened)) return std::move(*refused);
   const bool post = request.method == "POST";
   const engine::QueryParams form =
       post ? engine::ParseQueryString(request.body) : engine::QueryParams{};
@@ -343,12 +313,12 @@ http::Response WebApp::ObservationsPage(Context& ctx, const http::Request& reque
     f.spellcheck = false;
     fields += RenderInput(f);
     if (m.field == "spo2") {
-      fields += Radios("oxygen", "Air or oxygen", kOxygen, std::size(kOxygen), oxygen,
-                       error_of("oxygen"));
+      fields +=
+          RenderRadios("oxygen", "Air or oxygen", Choices(kOxygen), oxygen, error_of("oxygen"));
     }
   }
-  fields += Radios("consciousness", "Level of consciousness", kConsciousness,
-                   std::size(kConsciousness), consciousness, error_of("consciousness"));
+  fields += RenderRadios("consciousness", "Level of consciousness", Choices(kConsciousness),
+                         consciousness, error_of("consciousness"));
   main += "<form method=\"post\" action=\"/patients/" + EscapeAttribute(patient_id) +
           "/observations\" novalidate>" + fields +
           "<button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\" "

@@ -80,6 +80,29 @@ std::string ListOrNone(const std::vector<std::string>& items_html, std::string_v
 
 }  // namespace
 
+std::variant<engine::ReadResult, http::Response> WebApp::OpenPatient(
+    const Context& ctx, access::RequestGuard& guard, const std::string& patient_id) {
+  if (!base::IsValidFhirId(patient_id)) {
+    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
+  }
+  const std::string resource = "Patient/" + patient_id;
+  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
+  if (!patient.ok()) {
+    const int status = engine::HttpStatusOf(patient.status());
+    guard.Finish("read", resource, "", status, std::string(patient.status().message()));
+    return Page(ctx, status == 410 ? 404 : status, "Page not found",
+                "<h1 class=\"nhsuk-heading-l\">This patient is not known</h1>");
+  }
+  if (absl::Status s = guard.AllowResource(auth::Action::kRead, *patient); !s.ok()) {
+    guard.Finish("read", resource, "", 403, std::string(s.message()));
+    return Page(ctx, 403, "Not available",
+                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1><p>This person is "
+                "not held at your establishment. If they need care now and their record is not "
+                "otherwise available, you can <a href=\"/break-glass\">break glass</a>.</p>");
+  }
+  return *std::move(patient);
+}
+
 http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) {
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   if (absl::Status s = guard->AllowType(auth::Action::kSearch, "Patient"); !s.ok()) {
@@ -143,25 +166,11 @@ http::Response WebApp::CaseloadPage(Context& ctx, const http::Request& request) 
 }
 
 http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patient_id) {
-  if (!base::IsValidFhirId(patient_id)) {
-    return Page(ctx, 404, "Page not found", "<h1 class=\"nhsuk-heading-l\">Page not found</h1>");
-  }
   std::unique_ptr<access::RequestGuard> guard = GuardFor(ctx);
   const std::string resource = "Patient/" + patient_id;
-  absl::StatusOr<engine::ReadResult> patient = deps_.repository.Read("Patient", patient_id);
-  if (!patient.ok()) {
-    const int status = engine::HttpStatusOf(patient.status());
-    guard->Finish("read", resource, "", status, std::string(patient.status().message()));
-    return Page(ctx, status == 410 ? 404 : status, "Page not found",
-                "<h1 class=\"nhsuk-heading-l\">This patient is not known</h1>");
-  }
-  if (absl::Status s = guard->AllowResource(auth::Action::kRead, *patient); !s.ok()) {
-    guard->Finish("read", resource, "", 403, std::string(s.message()));
-    return Page(ctx, 403, "Not available",
-                "<h1 class=\"nhsuk-heading-l\">You cannot see this record</h1><p>This person is "
-                "not held at your establishment. If they need care now and their record is not "
-                "otherwise available, you can <a href=\"/break-glass\">break glass</a>.</p>");
-  }
+  std::variant<engine::ReadResult, http::Response> opened = OpenPatient(ctx, *guard, patient_id);
+  if (auto* refused = std::get_if<http::Response>(&opened)) return std::move(*refused);
+  engine::ReadResult* patient = &std::get<engine::ReadResult>(opened);
   absl::StatusOr<Value> p = fhir::ParseJson(patient->content);
   if (!p.ok()) return Page(ctx, 500, "Sorry, there is a problem", "<h1>Sorry</h1>");
 
