@@ -34,6 +34,7 @@
 #include "fhir/json.h"
 #include "http/server.h"
 #include "server/app.h"
+#include "server/demo_users.h"
 #include "server/operator_token.h"
 
 namespace {
@@ -178,7 +179,12 @@ int Serve(const std::string& data, int port, const std::string& address,
   if (demo_if_empty) {
     absl::StatusOr<bool> loaded = tc::cli::LoadDemoIfEmpty(app->repository(), 50, 1);
     if (!loaded.ok()) return Fail(loaded.status());
-    if (*loaded) std::cout << "loaded the demo data set (50 patients)" << std::endl;
+    if (*loaded) {
+      std::cout << "loaded the demo data set (50 patients)" << std::endl;
+      if (absl::Status s = tc::server::CreateDemoUsers(app->accounts(), std::cout); !s.ok()) {
+        return Fail(s);
+      }
+    }
   }
   ready.store(app.get());
   std::cout << "listening on " << scheme << "://" << address << ":" << (*server)->port()

@@ -29,7 +29,7 @@ describe('caseload and patient summary', () => {
     server = await startServer({ args: ['--demo-if-empty'] });
     origin = `http://127.0.0.1:${server.port}`;
     const r = spawnSync(process.env.THROUGHCARE_BIN, ['user', 'add', '--data', server.dir, '--login',
-      'nurse.nfd', '--name', 'Nina Nurse', '--role', 'registered-nurse', '--establishment', 'NFD',
+      'nina.nfd', '--name', 'Nina Nurse', '--role', 'registered-nurse', '--establishment', 'NFD',
       '--password-stdin'], { encoding: 'utf8', input: PASSWORD });
     assert.equal(r.status, 0, r.stderr);
     const held = (await fhir(server.base, 'GET', '/EpisodeOfCare?organization=Organization/est-NFD&status=active&_count=200')).json;
@@ -40,7 +40,7 @@ describe('caseload and patient summary', () => {
     browser = await launchBrowser();
     page = await browser.newPage();
     await page.goto(origin + '/login');
-    await page.fill('#login', 'nurse.nfd');
+    await page.fill('#login', 'nina.nfd');
     await page.fill('#password', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForLoadState('load');
@@ -323,7 +323,7 @@ describe('caseload and patient summary', () => {
     assert.equal(res.status(), 403);
     assert.equal(await page.getAttribute('a[href="/break-glass"]', 'href'), '/break-glass');
     await new Promise((r) => setTimeout(r, 300));
-    const denials = (await fhir(server.base, 'GET', `/AuditEvent?altid=nurse.nfd&outcome=4`)).json;
+    const denials = (await fhir(server.base, 'GET', `/AuditEvent?altid=nina.nfd&outcome=4`)).json;
     assert.ok(denials.total >= 1);
   });
 });

@@ -42,9 +42,9 @@ describe('sign-in, sessions and the audit pages', () => {
   before(async () => {
     server = await startServer({ args: ['--demo-if-empty'] });
     origin = `http://127.0.0.1:${server.port}`;
-    cli(server.dir, ['user', 'add', '--login', 'nurse.nfd', '--name', 'Nina Nurse', '--role',
+    cli(server.dir, ['user', 'add', '--login', 'nina.nfd', '--name', 'Nina Nurse', '--role',
       'registered-nurse', '--establishment', 'NFD', '--password-stdin'], PASSWORD);
-    cli(server.dir, ['user', 'add', '--login', 'privacy', '--name', 'Pat Privacy', '--role',
+    cli(server.dir, ['user', 'add', '--login', 'pat.privacy', '--name', 'Pat Privacy', '--role',
       'privacy-officer', '--password-stdin'], PASSWORD);
     const wly = (await fhir(server.base, 'GET', '/Patient?organization=Organization/est-WLY&_count=1')).json;
     patientAtWly = wly.entry[0].resource.id;
@@ -61,16 +61,16 @@ describe('sign-in, sessions and the audit pages', () => {
     const page = await context.newPage();
     await page.goto(origin + '/login');
     await accessible(page, 'sign-in');
-    await signIn(page, origin, 'nurse.nfd', 'not the password at all');
+    await signIn(page, origin, 'nina.nfd', 'not the password at all');
     assert.match(await page.title(), /^Error: Sign in/);
     assert.match(await page.textContent('.nhsuk-error-summary'), /Enter a correct login and password/);
-    assert.equal(await page.inputValue('#login'), 'nurse.nfd');
+    assert.equal(await page.inputValue('#login'), 'nina.nfd');
     assert.equal(await page.inputValue('#password'), '');
     await accessible(page, 'sign-in-error');
 
     // A session cookie planted before sign-in is not adopted (session fixation).
     await context.addCookies([{ name: 'tc_session', value: 'A'.repeat(43), url: origin }]);
-    await signIn(page, origin, 'nurse.nfd', PASSWORD);
+    await signIn(page, origin, 'nina.nfd', PASSWORD);
     assert.equal(new URL(page.url()).pathname, '/');
     assert.match(await page.textContent('h1'), /Signed in as Nina Nurse/);
     const cookie = (await context.cookies()).find((c) => c.name === 'tc_session');
@@ -81,10 +81,21 @@ describe('sign-in, sessions and the audit pages', () => {
     await context.close();
   });
 
+  test('the demo sign-ins printed at first start work (make run)', async () => {
+    const out = server.stdout();
+    assert.match(out, /demo sign-ins \(password "demo throughcare 2026"\)/);
+    assert.match(out, /gp\.nfd  prescriber at NFD/);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, origin, 'gp.nfd', 'demo throughcare 2026');
+    assert.match(await page.textContent('h1'), /Signed in as Dr Priya Shah/);
+    await context.close();
+  });
+
   test('a form posted without its CSRF token changes nothing', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, origin, 'nurse.nfd', PASSWORD);
+    await signIn(page, origin, 'nina.nfd', PASSWORD);
     const cookie = (await context.cookies()).find((c) => c.name === 'tc_session');
     // The same session cookie, but a forged form (no csrf field): refused, still signed in.
     const forged = await fetch(origin + '/logout', {
@@ -99,7 +110,7 @@ describe('sign-in, sessions and the audit pages', () => {
     const bare = await fetch(origin + '/login', {
       method: 'POST', redirect: 'manual',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: `login=nurse.nfd&password=${encodeURIComponent(PASSWORD)}`,
+      body: `login=nina.nfd&password=${encodeURIComponent(PASSWORD)}`,
     });
     assert.equal(bare.status, 403);
     assert.equal(bare.headers.get('set-cookie')?.includes('tc_session='), false);
@@ -111,8 +122,8 @@ describe('sign-in, sessions and the audit pages', () => {
     const second = await browser.newContext();
     const a = await first.newPage();
     const b = await second.newPage();
-    await signIn(a, origin, 'nurse.nfd', PASSWORD);
-    await signIn(b, origin, 'nurse.nfd', PASSWORD);
+    await signIn(a, origin, 'nina.nfd', PASSWORD);
+    await signIn(b, origin, 'nina.nfd', PASSWORD);
     await a.click('text=Sign out everywhere');
     await a.waitForLoadState('load');
     assert.equal(new URL(a.url()).pathname, '/login');
@@ -127,7 +138,7 @@ describe('sign-in, sessions and the audit pages', () => {
   test('break-glass needs a reason, shows on every page and reaches the privacy officer', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await signIn(page, origin, 'nurse.nfd', PASSWORD);
+    await signIn(page, origin, 'nina.nfd', PASSWORD);
     await page.goto(origin + '/break-glass');
     await page.click('button[type=submit]');
     await page.waitForLoadState('load');
@@ -142,7 +153,7 @@ describe('sign-in, sessions and the audit pages', () => {
     const denied = await page.goto(origin + '/audit?breakglass=1');
     assert.equal(denied.status(), 403);
     // The FHIR API on the nurse's behalf, opening a patient held elsewhere with break-glass.
-    const token = server.tokenFor({ role: 'registered-nurse', establishments: ['NFD'], subject: 'nurse.nfd' });
+    const token = server.tokenFor({ role: 'registered-nurse', establishments: ['NFD'], subject: 'nina.nfd' });
     const read = await fhir(server.base, 'GET', `/Patient/${patientAtWly}`, { headers: {
       Authorization: `Bearer ${token}`, 'X-Break-Glass-Reason': 'Collapsed at court' } });
     assert.equal(read.status, 200);
@@ -150,16 +161,16 @@ describe('sign-in, sessions and the audit pages', () => {
 
     const officer = await browser.newContext();
     const p = await officer.newPage();
-    await signIn(p, origin, 'privacy', PASSWORD);
+    await signIn(p, origin, 'pat.privacy', PASSWORD);
     await new Promise((r) => setTimeout(r, 300));  // read events are written in batches
     await p.goto(origin + '/audit?breakglass=1&days=1');
     const table = await p.textContent('table');
-    assert.match(table, /nurse\.nfd/);
+    assert.match(table, /nina\.nfd/);
     assert.match(table, /Collapsed at court/);
     await accessible(p, 'audit-break-glass');
     await p.goto(origin + `/patients/${patientAtWly}/access-report`);
     assert.match(await p.textContent('h1'), /Who has seen this record/);
-    assert.match(await p.textContent('table'), /nurse\.nfd/);
+    assert.match(await p.textContent('table'), /nina\.nfd/);
     await accessible(p, 'access-report');
     await officer.close();
   });
