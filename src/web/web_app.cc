@@ -357,6 +357,24 @@ http::Response WebApp::Home(Context& ctx) {
                      "class=\"nhsuk-summary-list__key\">Establishments</dt><dd "
                      "class=\"nhsuk-summary-list__value\">" +
                      EscapeHtml(est.empty() ? "none" : est) + "</dd></div></dl>";
+  // Where to start: the same places as the header's navigation, described.
+  const auth::PolicyTable& table = deps_.access.policy().table();
+  std::string links;
+  auto link = [&](std::string_view href, std::string_view title, std::string_view text) {
+    links += "<li><a href=\"" + std::string(href) + "\">" + EscapeHtml(title) +
+             "</a>: " + EscapeHtml(text) + "</li>";
+  };
+  if (table.Grant(u.role, "Patient") & auth::kGrantRead) {
+    link("/worklist", "Worklist", "new arrivals, alerts, tasks due and releases");
+    link("/reception", "Reception", "receive a person into custody");
+    link("/patients", "Patients", "find a patient and open their record");
+  }
+  if (table.Traits(u.role).audit_read) {
+    link("/audit", "Audit trail", "who saw which record, break-glass events");
+  }
+  if (!links.empty()) {
+    main += "<h2 class=\"nhsuk-heading-m\">Start</h2><ul class=\"nhsuk-list\">" + links + "</ul>";
+  }
   main +=
       Form("/logout/everywhere", Hidden("csrf", ctx.csrf) + Button("Sign out everywhere", true));
   return Page(ctx, 200, "Home", main);

@@ -271,6 +271,28 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
   row("NHS number", EscapeHtml(nhs.empty() ? "not known" : care::FormatNhsNumber(nhs)));
   row("Date of birth", EscapeHtml(BornAndAge(p->GetString("birthDate"), deps_.clock.Now())));
   row("Location", EscapeHtml(location));
+  {  // Communication needs.
+    std::string language;
+    if (const Value* c = p->Find("communication"); c && c->is_array() && c->size()) {
+      language = ConceptText(c->array()[0].Find("language"));
+    }
+    bool interpreter = false;
+    if (const Value* ext = p->Find("extension"); ext && ext->is_array()) {
+      for (const Value& e : ext->array()) {
+        if (e.GetString("url") ==
+                "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired" &&
+            e.Find("valueBoolean") && e.Find("valueBoolean")->is_bool() &&
+            e.Find("valueBoolean")->bool_value()) {
+          interpreter = true;
+        }
+      }
+    }
+    if (!language.empty() || interpreter) {
+      std::string text = language.empty() ? "Language not recorded" : language;
+      if (interpreter) text += ", interpreter needed";
+      row("Communication", EscapeHtml(text));
+    }
+  }
   row("Alerts", tags.empty() ? "None" : tags);
   row(
       "Allergies", allergy_items.empty() ? std::string("None recorded") : [&] {

@@ -46,8 +46,10 @@ Value Entry(std::string_view full_url, Value resource, std::string_view method,
 // What the reception form holds.
 struct Arrival {
   std::string family, given, day, month, year, sex, nhs, prison_number;
-  std::string birth_date;  // YYYY-MM-DD once valid
-  std::string nhs_digits;  // once valid
+  std::string language;     // preferred language, as said ("" = English / not recorded)
+  std::string interpreter;  // "yes" when an interpreter is needed
+  std::string birth_date;   // YYYY-MM-DD once valid
+  std::string nhs_digits;   // once valid
 };
 
 // The clocks a reception into an adult prison starts (domain.md: first-stage screen the same day,
@@ -100,9 +102,10 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
   const bool post = request.method == "POST";
   const engine::QueryParams form =
       post ? engine::ParseQueryString(request.body) : engine::QueryParams{};
-  Arrival a{FormField(form, "family"),    FormField(form, "given"),    FormField(form, "dob-day"),
-            FormField(form, "dob-month"), FormField(form, "dob-year"), FormField(form, "sex"),
-            FormField(form, "nhs"),       FormField(form, "prison")};
+  Arrival a{FormField(form, "family"),     FormField(form, "given"),    FormField(form, "dob-day"),
+            FormField(form, "dob-month"),  FormField(form, "dob-year"), FormField(form, "sex"),
+            FormField(form, "nhs"),        FormField(form, "prison"),   FormField(form, "language"),
+            FormField(form, "interpreter")};
   for (char& c : a.prison_number)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   std::vector<std::pair<std::string, std::string>> errors;
@@ -230,6 +233,14 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
                10);
     f += input("prison", "Prison number (if known)", a.prison_number, "For example A1234BC", "off",
                10);
+    f += input("language", "Preferred language (if not English)", a.language,
+               "For example Polish, Romanian, British Sign Language", "off", 20);
+    f += "<div class=\"nhsuk-form-group\"><div class=\"nhsuk-checkboxes\"><div "
+         "class=\"nhsuk-checkboxes__item\"><input class=\"nhsuk-checkboxes__input\" "
+         "id=\"interpreter\" name=\"interpreter\" type=\"checkbox\" value=\"yes\"" +
+         std::string(a.interpreter == "yes" ? " checked" : "") +
+         "><label class=\"nhsuk-label nhsuk-checkboxes__label\" for=\"interpreter\">Needs an "
+         "interpreter</label></div></div></div>";
     f += "<button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\" "
          "data-prevent-double-click=\"true\">" +
          EscapeHtml(button) + "</button></form>";
@@ -244,7 +255,8 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
            hidden_copy("given", a.given) + hidden_copy("dob-day", a.day) +
            hidden_copy("dob-month", a.month) + hidden_copy("dob-year", a.year) +
            hidden_copy("sex", a.sex) + hidden_copy("nhs", a.nhs) +
-           hidden_copy("prison", a.prison_number);
+           hidden_copy("prison", a.prison_number) + hidden_copy("language", a.language) +
+           hidden_copy("interpreter", a.interpreter);
   };
 
   if (!post || !errors.empty()) {
@@ -351,6 +363,26 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
     patient.Set("gender", Str(a.sex));
     patient.Set("birthDate", Str(a.birth_date));
     patient.Set("managingOrganization", Ref(org_ref));
+    // Communication needs: the language as said, and whether an interpreter is needed (the R4
+    // patient-interpreterRequired extension).
+    if (!a.language.empty()) {
+      Value language = Value::Object();
+      language.Set("text", Str(a.language.substr(0, 100)));
+      Value comm = Value::Object();
+      comm.Set("language", std::move(language));
+      comm.Set("preferred", Value::Bool(true));
+      Value comms = Value::MakeArray();
+      comms.Append(std::move(comm));
+      patient.Set("communication", std::move(comms));
+    }
+    if (a.interpreter == "yes") {
+      Value ext = Value::Object();
+      ext.Set("url", Str("http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"));
+      ext.Set("valueBoolean", Value::Bool(true));
+      Value exts = Value::MakeArray();
+      exts.Append(std::move(ext));
+      patient.Set("extension", std::move(exts));
+    }
     entries.Append(Entry(subject, std::move(patient), "POST", "Patient"));
   } else {
     // Custody moves here: every other active custody episode ends now.

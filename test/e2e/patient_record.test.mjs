@@ -220,12 +220,15 @@ describe('caseload and patient summary', () => {
     assert.equal(await page.inputValue('#family'), 'Okafor');
     await page.fill('#nhs', '943 476 5919');
     await page.fill('#prison', 'a1234bc');
+    await page.fill('#language', 'Polish');
+    await page.check('#interpreter');
     await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
     assert.match(new URL(page.url()).pathname, /^\/patients\/[0-9a-f-]+$/);
     const banner = await page.textContent('.nhsuk-card--feature');
     assert.match(banner, /OKAFOR, Daniel/);
     assert.match(banner, /943 476 5919/);
     assert.match(banner, /HMP Northfield/);
+    assert.match(banner, /Communication\s*Polish, interpreter needed/);
     await screenshot(page, 'reception-new');
     const newId = new URL(page.url()).pathname.split('/')[2];
     // The reception clocks are on the worklist, soonest first; done removes one.

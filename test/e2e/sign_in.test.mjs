@@ -89,6 +89,7 @@ describe('sign-in, sessions and the audit pages', () => {
     const page = await context.newPage();
     await signIn(page, origin, 'gp.nfd', 'demo throughcare 2026');
     assert.match(await page.textContent('h1'), /Signed in as Dr Priya Shah/);
+    assert.match(await page.textContent('main'), /Worklist: new arrivals/);
     await context.close();
   });
 
