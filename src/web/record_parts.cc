@@ -21,6 +21,12 @@ std::string FormField(const engine::QueryParams& form, std::string_view name) {
 
 Value Str(std::string_view s) { return Value::String(std::string(s)); }
 
+Value ListOf(Value v) {
+  Value list = Value::MakeArray();
+  list.Append(std::move(v));
+  return list;
+}
+
 Value Ref(std::string_view ref) {
   Value r = Value::Object();
   r.Set("reference", Str(ref));

@@ -19,6 +19,8 @@ namespace tc::web {
 std::string FormField(const engine::QueryParams& form, std::string_view name);
 
 fhir::Value Str(std::string_view s);
+// An array holding just `v`.
+fhir::Value ListOf(fhir::Value v);
 // {"reference": ref}
 fhir::Value Ref(std::string_view ref);
 // A CodeableConcept with one coding (system, code, display) and text = display.

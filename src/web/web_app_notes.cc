@@ -188,9 +188,7 @@ http::Response WebApp::NotesPage(Context& ctx, const http::Request& request,
         Value section = Value::Object();
         section.Set("title", Str("Note"));
         section.Set("text", std::move(narrative));
-        Value sections = Value::MakeArray();
-        sections.Append(std::move(section));
-        c.Set("section", std::move(sections));
+        c.Set("section", ListOf(std::move(section)));
         engine::WriteOptions wo;
         wo.hooks = guard.get();
         if (note) wo.if_match_version = note->version;  // never overwrite an amendment unseen

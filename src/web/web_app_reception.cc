@@ -371,17 +371,13 @@ http::Response WebApp::ReceptionPage(Context& ctx, const http::Request& request)
       Value comm = Value::Object();
       comm.Set("language", std::move(language));
       comm.Set("preferred", Value::Bool(true));
-      Value comms = Value::MakeArray();
-      comms.Append(std::move(comm));
-      patient.Set("communication", std::move(comms));
+      patient.Set("communication", ListOf(std::move(comm)));
     }
     if (a.interpreter == "yes") {
       Value ext = Value::Object();
       ext.Set("url", Str("http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"));
       ext.Set("valueBoolean", Value::Bool(true));
-      Value exts = Value::MakeArray();
-      exts.Append(std::move(ext));
-      patient.Set("extension", std::move(exts));
+      patient.Set("extension", ListOf(std::move(ext)));
     }
     entries.Append(Entry(subject, std::move(patient), "POST", "Patient"));
   } else {
