@@ -333,6 +333,12 @@ http::Response WebApp::Handle(const http::Request& request) {
     }
     if (parts.size() == 2 && parts[1] == "alerts") return AlertsPage(ctx, request, parts[0], "");
     if (parts.size() == 2 && parts[1] == "allergies") return AllergiesPage(ctx, request, parts[0]);
+    if (parts.size() == 2 && parts[1] == "problems") {
+      return ProblemsPage(ctx, request, parts[0], "");
+    }
+    if (parts.size() == 4 && parts[1] == "problems" && parts[3] == "resolve" && post) {
+      return ProblemsPage(ctx, request, parts[0], parts[2]);
+    }
     if (parts.size() == 4 && parts[1] == "alerts" && parts[3] == "end" && post) {
       return AlertsPage(ctx, request, parts[0], parts[2]);
     }

@@ -46,6 +46,8 @@
 //   GET|POST /patients/{id}/allergies   record an allergy (substance, reaction, severity,
 //                                confirmed or suspected) or that the person has no known
 //                                allergies (AllergyIntolerance)
+//   GET|POST /patients/{id}/problems    record a problem (Condition: as said, since when, and
+//                                whether confirmed); POST .../problems/{c}/resolve resolves one
 //   GET|POST /patients/{id}/observations   record vital signs: NEWS2 (care/news2.h) is
 //                                calculated, every value and the score stored as Observations
 //                                in one transaction (a double submit stores nothing twice)
@@ -141,6 +143,9 @@ class WebApp {
   // web_app_allergies.cc
   http::Response AllergiesPage(Context& ctx, const http::Request& request,
                                const std::string& patient_id);
+  // web_app_problems.cc: `resolve_id` set for POST .../problems/{c}/resolve
+  http::Response ProblemsPage(Context& ctx, const http::Request& request,
+                              const std::string& patient_id, const std::string& resolve_id);
   // web_app_observations.cc
   http::Response ObservationsPage(Context& ctx, const http::Request& request,
                                   const std::string& patient_id);

@@ -118,22 +118,18 @@ http::Response WebApp::AllergiesPage(Context& ctx, const http::Request& request,
   fields += RenderRadios(
       "kind", "What to record",
       {{"allergy", "An allergy or intolerance"}, {"none-known", "No known allergies"}}, kind);
-  InputField sub;
-  sub.id = "substance";
-  sub.label = "Substance";
-  sub.hint = "For example penicillin, peanuts, latex";
-  sub.value = substance;
-  sub.error = error_of("substance");
-  sub.autocomplete = "off";
-  fields += RenderInput(sub);
-  InputField re;
-  re.id = "reaction";
-  re.label = "Reaction (optional)";
-  re.hint = "What happens, for example rash, swelling of the throat";
-  re.value = reaction;
-  re.error = error_of("reaction");
-  re.autocomplete = "off";
-  fields += RenderInput(re);
+  fields += RenderInput({.id = "substance",
+                         .label = "Substance",
+                         .hint = "For example penicillin, peanuts, latex",
+                         .error = error_of("substance"),
+                         .value = substance,
+                         .autocomplete = "off"});
+  fields += RenderInput({.id = "reaction",
+                         .label = "Reaction (optional)",
+                         .hint = "What happens, for example rash, swelling of the throat",
+                         .error = error_of("reaction"),
+                         .value = reaction,
+                         .autocomplete = "off"});
   std::vector<std::pair<std::string, std::string>> severities;
   for (const auto& [v, l] : kSeverities) severities.emplace_back(v, l);
   fields += RenderRadios("severity", "Severity (optional)", severities, severity);

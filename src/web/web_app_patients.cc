@@ -361,8 +361,28 @@ http::Response WebApp::PatientSummaryPage(Context& ctx, const std::string& patie
   main += SummaryCard("Alerts", alerts_html);
 
   std::vector<std::string> items;
-  for (const Value& c : problems) items.push_back(EscapeHtml(ConceptText(c.Find("code"))));
-  main += SummaryCard("Problems", ListOrNone(items, "No active problems recorded."));
+  for (const Value& c : problems) {
+    std::string text = ConceptText(c.Find("code"));
+    if (!c.GetString("onsetDateTime").empty()) {
+      text += " (since " + std::string(c.GetString("onsetDateTime")) + ")";
+    }
+    if (ConceptText(c.Find("verificationStatus")) == "Provisional") text += " — provisional";
+    items.push_back(
+        EscapeHtml(text) + " <form method=\"post\" action=\"/patients/" +
+        EscapeAttribute(patient_id) + "/problems/" + EscapeAttribute(c.GetString("id")) +
+        "/resolve\" class=\"nhsuk-u-display-inline-block\"><input type=\"hidden\" name=\"csrf\" "
+        "value=\"" +
+        EscapeAttribute(ctx.csrf) +
+        "\"><button class=\"nhsuk-button nhsuk-button--secondary nhsuk-button--small "
+        "nhsuk-u-margin-bottom-0\" type=\"submit\">Resolved<span "
+        "class=\"nhsuk-u-visually-hidden\"> — " +
+        EscapeHtml(ConceptText(c.Find("code"))) + "</span></button></form>");
+  }
+  main +=
+      SummaryCard("Problems", ListOrNone(items, "No active problems recorded.") +
+                                  "<a class=\"nhsuk-button nhsuk-button--secondary\" "
+                                  "href=\"/patients/" +
+                                  EscapeAttribute(patient_id) + "/problems\">Record a problem</a>");
   items.clear();
   for (const Value& m : medicines) {
     items.push_back(EscapeHtml(ConceptText(m.Find("medicationCodeableConcept"))));

@@ -321,6 +321,28 @@ describe('caseload and patient summary', () => {
       /Allergies\s*Penicillin \(severe: anaphylaxis; suspected\)/);
   });
 
+  test('problems: recorded with onset and certainty, resolved from the record', async () => {
+    const id = [...nfd][6];
+    await page.goto(`${origin}/patients/${id}/problems`);
+    await page.fill('#since', 'last spring');
+    await page.click('button[type=submit]');
+    await page.waitForLoadState('load');
+    const errors = await page.textContent('.nhsuk-error-summary');
+    assert.match(errors, /Enter the problem/);
+    assert.match(errors, /when it started/);
+    await accessible(page);
+    await page.fill('#problem', 'Opioid dependence');
+    await page.fill('#since', '2019-04');
+    await page.check('#certainty-2');
+    await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+    let main = await page.textContent('main');
+    assert.match(main, /Opioid dependence \(since 2019-04\) — provisional/);
+    await Promise.all([page.waitForNavigation(),
+      page.click('form[action*="/problems/"] button:has-text("Opioid dependence")')]);
+    main = await page.textContent('main');
+    assert.doesNotMatch(main, /Opioid dependence \(since/);
+  });
+
   test('a patient held elsewhere is refused, with break-glass offered, and the attempt audited', async () => {
     const res = await page.goto(`${origin}/patients/${atWly}`);
     assert.equal(res.status(), 403);
