@@ -9,6 +9,7 @@
 #include "auth/jwk.h"
 #include "auth/scopes.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 
 namespace tc::access {
 namespace {
@@ -29,43 +30,6 @@ bool IsClientIdChar(unsigned char c) {
 }
 bool IsEstablishmentChar(unsigned char c) { return absl::ascii_isalnum(c) || c == '-'; }
 
-// True when `s` is valid UTF-8 (no overlong forms, surrogates or values above U+10FFFF) without
-// control characters (C0, DEL, C1).
-bool IsPrintableUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    uint32_t cp;
-    size_t len;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c & 0xe0) == 0xc0) {
-      cp = c & 0x1f;
-      len = 2;
-    } else if ((c & 0xf0) == 0xe0) {
-      cp = c & 0x0f;
-      len = 3;
-    } else if ((c & 0xf8) == 0xf0) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMinForLength[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) return false;
-    i += len;
-  }
-  return true;
-}
-
 // No look-alikes (0/o, 1/l/i): a password read off a screen or a letter is typed correctly.
 constexpr std::string_view kOneTimeAlphabet = "23456789abcdefghjkmnpqrstuvwxyz";
 
@@ -85,7 +49,7 @@ absl::Status CheckName(std::string_view name, std::string_view what) {
     return absl::InvalidArgumentError(
         absl::StrCat(Absl(what), " is longer than ", kMaxNameBytes, " bytes"));
   }
-  if (!IsPrintableUtf8(name)) {
+  if (base::CountPrintableCodePoints(name) < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat(Absl(what), " is not valid UTF-8 or contains control characters"));
   }

@@ -2,6 +2,7 @@
 #include "base/ids.h"
 #include "base/random.h"
 #include "base/status_macros.h"
+#include "base/utf8.h"
 #include "gtest/gtest.h"
 
 namespace tc::base {
@@ -67,6 +68,23 @@ TEST(TimeFormatTest, InstantAndHttpDates) {
   EXPECT_EQ(*ParseFhirDateTime("2025-11-25T03:31:42.123+01:00"), t);
   EXPECT_EQ(*ParseFhirDateTime("2025"), absl::FromUnixSeconds(1735689600));
   EXPECT_FALSE(ParseFhirDateTime("25/11/2025").has_value());
+}
+
+}  // namespace
+}  // namespace tc::base
+
+namespace tc::base {
+namespace {
+
+TEST(Utf8Test, CountsPrintableCodePoints) {
+  EXPECT_EQ(CountPrintableCodePoints("abc"), 3);
+  EXPECT_EQ(CountPrintableCodePoints("Zoë Łukasz"), 10);
+  EXPECT_EQ(CountPrintableCodePoints(""), 0);
+  EXPECT_EQ(CountPrintableCodePoints("tab\there"), -1);          // C0 control
+  EXPECT_EQ(CountPrintableCodePoints("\xc0\xaf"), -1);           // overlong '/'
+  EXPECT_EQ(CountPrintableCodePoints("\xed\xa0\x80"), -1);       // surrogate
+  EXPECT_EQ(CountPrintableCodePoints("\xc3"), -1);               // truncated
+  EXPECT_EQ(CountPrintableCodePoints("\xc2\x85"), -1);           // C1 control (NEL)
 }
 
 }  // namespace
