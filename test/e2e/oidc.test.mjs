@@ -5,7 +5,6 @@
 // refused with nothing signed in; the audit trail has the sign-ins and the refusals. New pages:
 // no serious or critical axe-core violation; screenshots under <build>/e2e.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,13 @@ import { after, before, describe, test } from 'node:test';
 
 import { startServer } from '../support/server.mjs';
 import { startTestIdp } from '../support/test-idp.mjs';
-import { checkAccessibility, formatViolations, launchBrowser, screenshot } from './support/browser.mjs';
+import { launchBrowser } from './support/browser.mjs';
+import { PASSWORD, accessible, cli, signIn } from './support/journeys.mjs';
 
 const CLIENT_ID = 'throughcare-test';
 const CLIENT_SECRET = 'test-client-secret-0123456789';
-const PASSWORD = 'correct horse battery staple';
 
-function cli(dir, args, input) {
-  const r = spawnSync(process.env.THROUGHCARE_BIN, [...args, '--data', dir], { encoding: 'utf8', input });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
-async function accessible(page, name) {
-  await screenshot(page, name);
-  const v = await checkAccessibility(page);
-  assert.deepEqual(v, [], `${name}: ${formatViolations(v)}`);
-}
 
 describe('OpenID Connect sign-in', () => {
   let idp;

@@ -3,18 +3,13 @@
 // (name, NHS number 3-3-4, date of birth and age, location, alerts, allergies) and the record's
 // parts; a patient held elsewhere is refused with a way to break glass; each page is audited.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { fhir, startServer } from '../support/server.mjs';
-import { checkAccessibility, formatViolations, launchBrowser, screenshot } from './support/browser.mjs';
+import { launchBrowser, screenshot } from './support/browser.mjs';
+import { PASSWORD, accessible, cli, signIn } from './support/journeys.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 
-async function accessible(page) {
-  const v = await checkAccessibility(page);
-  assert.deepEqual(v, [], formatViolations(v));
-}
 
 describe('caseload and patient summary', () => {
   let server;
@@ -28,10 +23,8 @@ describe('caseload and patient summary', () => {
   before(async () => {
     server = await startServer({ args: ['--demo-if-empty'] });
     origin = `http://127.0.0.1:${server.port}`;
-    const r = spawnSync(process.env.THROUGHCARE_BIN, ['user', 'add', '--data', server.dir, '--login',
-      'nina.nfd', '--name', 'Nina Nurse', '--role', 'registered-nurse', '--establishment', 'NFD',
-      '--password-stdin'], { encoding: 'utf8', input: PASSWORD });
-    assert.equal(r.status, 0, r.stderr);
+    cli(server.dir, ['user', 'add', '--login', 'nina.nfd', '--name', 'Nina Nurse', '--role',
+      'registered-nurse', '--establishment', 'NFD', '--password-stdin'], PASSWORD);
     const held = (await fhir(server.base, 'GET', '/EpisodeOfCare?organization=Organization/est-NFD&status=active&_count=200')).json;
     for (const e of held.entry ?? []) nfd.add(e.resource.patient.reference.slice('Patient/'.length));
     const wly = (await fhir(server.base, 'GET', '/Patient?organization=Organization/est-WLY&_count=2')).json;
@@ -39,11 +32,7 @@ describe('caseload and patient summary', () => {
     arrivingFromWly = wly.entry[1].resource.id;
     browser = await launchBrowser();
     page = await browser.newPage();
-    await page.goto(origin + '/login');
-    await page.fill('#login', 'nina.nfd');
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForLoadState('load');
+    await signIn(page, origin, 'nina.nfd');
   });
   after(async () => {
     await browser?.close();
@@ -59,9 +48,7 @@ describe('caseload and patient summary', () => {
     assert.ok(ids.length > 0);
     assert.deepEqual(new Set(ids), nfd);
     assert.match(await page.textContent('table'), /\d{3} \d{3} \d{4}/);
-    await screenshot(page, 'caseload');
-    const v = await checkAccessibility(page);
-    assert.deepEqual(v, [], formatViolations(v));
+    await accessible(page, 'caseload');
   });
 
   test('find a patient by NHS number or name, among those the nurse may see only', async () => {
@@ -95,9 +82,7 @@ describe('caseload and patient summary', () => {
     assert.match(banner, /HMP Northfield/);
     assert.match(await page.textContent('main'), /Recent observations/);
     assert.match(await page.textContent('main'), /Heart rate/);
-    await screenshot(page, 'patient-summary');
-    const v = await checkAccessibility(page);
-    assert.deepEqual(v, [], formatViolations(v));
+    await accessible(page, 'patient-summary');
   });
 
   test('observations with NEWS2: errors keep what was typed, escalation is shown, no duplicates', async () => {
@@ -105,9 +90,7 @@ describe('caseload and patient summary', () => {
     await page.goto(`${origin}/patients/${id}`);
     await page.click('text=Record observations');
     await page.waitForLoadState('load');
-    await screenshot(page, 'observations-form');
-    let v = await checkAccessibility(page);
-    assert.deepEqual(v, [], formatViolations(v));
+    await accessible(page, 'observations-form');
     // Bad input: an error summary, field messages, the typed values kept, nothing written.
     const before = (await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total;
     await page.fill('#respiration', '22');
@@ -123,9 +106,7 @@ describe('caseload and patient summary', () => {
     assert.match(summary, /Select air or supplemental oxygen/);
     assert.equal(await page.inputValue('#respiration'), '22');
     assert.equal(await page.inputValue('#spo2'), '200');
-    v = await checkAccessibility(page);
-    assert.deepEqual(v, [], formatViolations(v));
-    await screenshot(page, 'observations-errors');
+    await accessible(page, 'observations-errors');
     assert.equal((await fhir(server.base, 'GET', `/Observation?subject=Patient/${id}&_summary=count`)).json.total, before);
     // Valid: respiration 22 (2) + SpO2 93 (2) + pulse 115 (2) = medium risk, 6.
     await page.fill('#spo2', '93');
@@ -183,9 +164,7 @@ describe('caseload and patient summary', () => {
       (as) => as.map((a) => a.getAttribute('href')));
     assert.ok(arrivals.includes(`/patients/${id}`), 'the new arrival is listed');
     assert.match(main, /Self-harm risk \(ACCT open\)/);
-    await screenshot(page, 'worklist');
-    const v = await checkAccessibility(page);
-    assert.deepEqual(v, [], formatViolations(v));
+    await accessible(page, 'worklist');
     // End the alert from the record.
     await page.goto(`${origin}/patients/${id}`);
     const [ended] = await Promise.all([

@@ -5,33 +5,15 @@
 // trail and in the patient's "who has seen my record" report. Every page: no serious or critical
 // axe-core violation; screenshots under <build>/e2e.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 
 import { fhir, startServer } from '../support/server.mjs';
-import { checkAccessibility, formatViolations, launchBrowser, screenshot } from './support/browser.mjs';
+import { launchBrowser } from './support/browser.mjs';
+import { PASSWORD, accessible, cli, signIn } from './support/journeys.mjs';
 
-const PASSWORD = 'correct horse battery staple';
 
-function cli(dir, args, input) {
-  const r = spawnSync(process.env.THROUGHCARE_BIN, [...args, '--data', dir], { encoding: 'utf8', input });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout;
-}
 
-async function accessible(page, name) {
-  await screenshot(page, name);
-  const v = await checkAccessibility(page);
-  assert.deepEqual(v, [], `${name}: ${formatViolations(v)}`);
-}
 
-async function signIn(page, origin, login, password) {
-  await page.goto(origin + '/login');
-  await page.fill('#login', login);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.waitForLoadState('load');
-}
 
 describe('sign-in, sessions and the audit pages', () => {
   let server;
